@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// Tools version 6.0 puts every target in Swift 6 language mode (complete strict concurrency).
+import PackageDescription
+
+let package = Package(
+    name: "ray-operator",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ray-operator", targets: ["ray-operator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libssl-dev, libyaml-dev). The module maps also name the libraries,
+        // so linking works even where pkg-config finds no .pc file.
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        // Named CLibYAML (not CYaml) so it cannot clash with jpsim/Yams' CYaml module.
+        .systemLibrary(name: "CLibYAML", path: "Sources/CLibYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+
+        // Shared types: JSON value, YAML, RayCluster v1 / v1alpha1 views, Kubernetes parts, names.
+        .target(name: "RayAPI", dependencies: ["CLibYAML"]),
+        // Pure functions: validation, defaulting, conversion, review envelopes. No I/O.
+        .target(name: "Admission", dependencies: ["RayAPI"]),
+        // Raw-socket HTTP/1.1 over TLS. Knows nothing of Ray or Kubernetes.
+        .target(name: "HTTPServer", dependencies: [
+            "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wires the Admission endpoints onto the HTTPServer routes (the webhook process).
+        .target(name: "Webhook", dependencies: [
+            "Admission", "HTTPServer", "RayAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The executable: argument parsing, wiring, logging setup. Thin.
+        .executableTarget(name: "ray-operator", dependencies: [
+            "RayAPI", "Admission", "HTTPServer", "Webhook",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "RayAPITests", dependencies: ["RayAPI"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Admission", "HTTPServer", "RayAPI"]),
+    ]
+)

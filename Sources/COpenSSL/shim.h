@@ -1,0 +1,52 @@
+#ifndef COPENSSL_SHIM_H
+#define COPENSSL_SHIM_H
+// What Swift needs from OpenSSL 3 but cannot import: function-like macros become static inline
+// functions here (a systemLibrary target compiles no C files, so everything must be inline).
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/evp.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+static inline int shim_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_min_proto_version(ctx, v); }
+static inline int shim_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_max_proto_version(ctx, v); }
+static inline long shim_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline long shim_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
+static inline int shim_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) { return (int)SSL_CTX_set1_groups_list(ctx, list); }
+static inline long shim_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
+static inline int shim_BIO_pending(BIO *bio) { return BIO_pending(bio); }
+static inline void shim_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+static inline uint64_t shim_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t shim_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t shim_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+static inline uint64_t shim_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+
+// ALPN: the server selects "http/1.1" and nothing else. In C so the protocol list is static data
+// and the callback needs no Swift context.
+static inline int shim_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                          const unsigned char *in, unsigned int inlen, void *arg) {
+    static const unsigned char protos[] = { 8, 'h','t','t','p','/','1','.','1' };
+    (void)ssl; (void)arg;
+    if (SSL_select_next_proto((unsigned char **)out, outlen, protos, sizeof(protos), in, inlen) == OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_OK;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+static inline void shim_SSL_CTX_enable_alpn_http11(SSL_CTX *ctx) { SSL_CTX_set_alpn_select_cb(ctx, shim_alpn_select_http11, NULL); }
+
+// Drains OpenSSL's thread-local error queue into a caller buffer ("; "-separated).
+static inline void shim_err_drain(char *buf, size_t len) {
+    unsigned long e; size_t used = 0;
+    if (len == 0) return;
+    buf[0] = 0;
+    while ((e = ERR_get_error()) != 0 && used + 2 < len) {
+        if (used > 0) { buf[used++] = ';'; buf[used++] = ' '; buf[used] = 0; }
+        ERR_error_string_n(e, buf + used, len - used);
+        used = strlen(buf);
+    }
+}
+#endif

@@ -1,0 +1,2 @@
+// OWNER: server helper. Placeholder so the module builds.
+public enum HTTPServerModule {}

@@ -1,0 +1,194 @@
+/// A JSON document as a value that keeps everything: object key order, integers exactly (Int64),
+/// and every other number as its literal text, so a decode → encode round trip is lossless.
+///
+/// Kubernetes objects carry fields our types do not know (newer API versions, managedFields,
+/// status…). Everything travels as a `JSONValue`; typed views read from it, conversion and
+/// defaulting edit it.
+public enum JSONValue: Sendable {
+    case null
+    case bool(Bool)
+    /// An integer that fits in Int64 (written without fraction or exponent).
+    case integer(Int64)
+    /// Any other RFC 8259 number, kept as its exact literal text (fractions, exponents, integers
+    /// beyond Int64), so it re-serializes to the same digits.
+    case number(String)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+}
+
+// MARK: - Reading
+
+extension JSONValue {
+    /// The member `key` of an object; nil when absent or when this is not an object.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            if case .object(let object) = self { return object[key] }
+            return nil
+        }
+        set {
+            guard case .object(var object) = self else { return }
+            self = .null  // release the storage so the edit below does not copy it
+            object[key] = newValue
+            self = .object(object)
+        }
+    }
+
+    /// The element at `index` of an array; nil when out of range or not an array.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
+        return nil
+    }
+
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+
+    /// The value as Int64 when it is an integer (or a number literal that is an exact integer
+    /// within Int64, such as `3.0` or `1e3`).
+    public var int64Value: Int64? {
+        switch self {
+        case .integer(let i): return i
+        case .number(let literal):
+            guard let d = Double(literal), d.rounded() == d, d >= -9.2e18, d <= 9.2e18 else { return nil }
+            return Int64(d)
+        default: return nil
+        }
+    }
+
+    /// The value as Int when it is an integer that fits.
+    public var intValue: Int? {
+        guard let i = int64Value else { return nil }
+        return Int(exactly: i)
+    }
+
+    /// The value as Double when it is a number.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .number(let literal): return Double(literal)
+        default: return nil
+        }
+    }
+
+    /// A short name of the JSON type, for error messages ("string", "object", …).
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .integer: return "integer"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+// MARK: - Equality
+
+/// Equality is JSON's: objects compare by their members regardless of order; numbers compare by
+/// kind and value (`1` and `1.0` differ, as they serialize differently).
+extension JSONValue: Equatable {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.integer(let a), .integer(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b || (Double(a).map { $0 == Double(b) } ?? false)
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+}
+
+// MARK: - Literals
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .number(String(value)) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        var object = JSONObject()
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
+    }
+}
+
+/// A JSON object: members in insertion order (the order of the document), unique keys.
+///
+/// Kubernetes objects have few keys per level, so members live in one array and lookups scan it;
+/// that is faster than hashing for the sizes we see and keeps the document order for free.
+public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    public struct Member: Sendable, Equatable {
+        public var key: String
+        public var value: JSONValue
+        public init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public private(set) var members: [Member]
+
+    public init() { members = [] }
+
+    /// Builds an object from members; a later duplicate key replaces the earlier value in place.
+    public init(_ pairs: [(String, JSONValue)]) {
+        members = []
+        members.reserveCapacity(pairs.count)
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    /// Builds an object from members that the caller guarantees to have unique keys (parsers that
+    /// already rejected duplicates), without re-checking.
+    public init(uniqueMembers: [Member]) { members = uniqueMembers }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
+
+    public var count: Int { members.count }
+    public var isEmpty: Bool { members.isEmpty }
+    public var keys: [String] { members.map(\.key) }
+
+    public func index(forKey key: String) -> Int? { members.firstIndex { $0.key == key } }
+
+    /// Reads a member; setting nil removes it; setting a new key appends it at the end.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            for member in members where member.key == key { return member.value }
+            return nil
+        }
+        set {
+            if let i = index(forKey: key) {
+                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
+            } else if let newValue {
+                members.append(Member(key: key, value: newValue))
+            }
+        }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
+
+    /// Order-insensitive: two objects are equal when they have the same keys with equal values.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        guard lhs.members.count == rhs.members.count else { return false }
+        for (i, member) in lhs.members.enumerated() {
+            // Fast path: same position, same key.
+            if rhs.members[i].key == member.key {
+                if rhs.members[i].value != member.value { return false }
+            } else if rhs[member.key] != member.value {
+                return false
+            }
+        }
+        return true
+    }
+}
