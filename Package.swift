@@ -42,10 +42,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmarks (run with `swift run -c release <name>`) and the CRD generator.
+        .executableTarget(name: "json-bench", dependencies: ["RayAPI"]),
+        .executableTarget(name: "admission-bench", dependencies: ["Admission", "RayAPI"]),
+        .executableTarget(name: "conversion-bench", dependencies: ["Admission", "RayAPI"]),
+        .executableTarget(name: "crd-gen", dependencies: ["RayAPI"]),
+
         .testTarget(name: "RayAPITests", dependencies: ["RayAPI"]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI"]),
         .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Admission", "HTTPServer", "RayAPI"]),
+        // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
+        .testTarget(name: "EndToEndTests", dependencies: ["RayAPI"]),
     ]
 )

@@ -52,8 +52,8 @@ extension JSONValue {
         switch self {
         case .integer(let i): return i
         case .number(let literal):
-            guard let d = Double(literal), d.rounded() == d, d >= -9.2e18, d <= 9.2e18 else { return nil }
-            return Int64(d)
+            guard let d = Double(literal) else { return nil }
+            return Int64(exactly: d)
         default: return nil
         }
     }

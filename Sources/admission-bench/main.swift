@@ -1,0 +1,2 @@
+// OWNER: see Package.swift. Placeholder.
+print("admission-bench: not implemented yet")

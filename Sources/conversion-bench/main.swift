@@ -1,0 +1,2 @@
+// OWNER: see Package.swift. Placeholder.
+print("conversion-bench: not implemented yet")

@@ -1,0 +1,2 @@
+// OWNER: see Package.swift. Placeholder.
+print("crd-gen: not implemented yet")

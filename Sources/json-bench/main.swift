@@ -1,0 +1,2 @@
+// OWNER: see Package.swift. Placeholder.
+print("json-bench: not implemented yet")
