@@ -22,7 +22,9 @@ let package = Package(
                        providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
 
         // Shared types: JSON value, YAML, RayCluster v1 / v1alpha1 views, Kubernetes parts, names.
-        .target(name: "RayAPI", dependencies: ["CLibYAML"]),
+        // libm: Double rounding in the stdlib calls floor/ceil, which executables that import
+        // neither Foundation nor Glibc would otherwise not link.
+        .target(name: "RayAPI", dependencies: ["CLibYAML"], linkerSettings: [.linkedLibrary("m")]),
         // Pure functions: validation, defaulting, conversion, review envelopes. No I/O.
         .target(name: "Admission", dependencies: ["RayAPI"]),
         // Raw-socket HTTP/1.1 over TLS. Knows nothing of Ray or Kubernetes.
