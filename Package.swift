@@ -27,9 +27,11 @@ let package = Package(
         .target(name: "RayAPI", dependencies: ["CLibYAML"], linkerSettings: [.linkedLibrary("m")]),
         // Pure functions: validation, defaulting, conversion, review envelopes. No I/O.
         .target(name: "Admission", dependencies: ["RayAPI"]),
+        // Linux system calls the Glibc module does not export (epoll, eventfd, accept4).
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         // Raw-socket HTTP/1.1 over TLS. Knows nothing of Ray or Kubernetes.
         .target(name: "HTTPServer", dependencies: [
-            "COpenSSL",
+            "COpenSSL", "CLinux",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Wires the Admission endpoints onto the HTTPServer routes (the webhook process).

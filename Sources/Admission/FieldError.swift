@@ -13,12 +13,34 @@ public struct FieldError: Sendable, Equatable {
         case notSupported = "FieldValueNotSupported"
         case tooLong = "FieldValueTooLong"
         case tooMany = "FieldValueTooMany"
+
+        /// The human text apimachinery prints before the value (`ErrorType.String()`).
+        public var phrase: String {
+            switch self {
+            case .invalid: return "Invalid value"
+            case .required: return "Required value"
+            case .forbidden: return "Forbidden"
+            case .duplicate: return "Duplicate value"
+            case .notSupported: return "Unsupported value"
+            case .tooLong: return "Too long"
+            case .tooMany: return "Too many"
+            }
+        }
+
+        /// apimachinery never prints the value for these kinds, whatever BadValue holds.
+        var omitsValue: Bool {
+            switch self {
+            case .required, .forbidden, .tooLong: return true
+            default: return false
+            }
+        }
     }
 
     public var kind: Kind
     /// Path like `spec.workerGroupSpecs[1].minReplicas`.
     public var field: String
     /// The offending value, when the kind shows one (`Invalid value: <value>: …`).
+    /// nil means "not shown" (apimachinery's `omitValue`); `.null` prints `null`.
     public var value: JSONValue?
     public var detail: String
 
@@ -32,9 +54,55 @@ public struct FieldError: Sendable, Equatable {
     /// The error body without the field, as apimachinery's `ErrorBody()`:
     /// `Invalid value: "x": detail`, `Required value: detail`, `Forbidden: detail`, …
     public var body: String {
-        "\(kind.rawValue): \(detail)"  // TODO(rules helper): apimachinery's exact rendering
+        var text = kind.phrase
+        if !kind.omitsValue, let value {
+            text += ": "
+            text += GoRendering.badValue(value)
+        }
+        if !detail.isEmpty {
+            text += ": "
+            text += detail
+        }
+        return text
     }
 
     /// `<field>: <body>`, as apimachinery's `Error()`.
     public var message: String { "\(field): \(body)" }
+}
+
+// MARK: - Constructors named like apimachinery's helpers
+
+extension FieldError {
+    /// `field.Invalid(path, value, detail)`.
+    public static func invalid(_ field: String, _ value: JSONValue, _ detail: String) -> FieldError {
+        FieldError(.invalid, field: field, value: value, detail: detail)
+    }
+
+    /// `field.Required(path, detail)`.
+    public static func required(_ field: String, _ detail: String = "") -> FieldError {
+        FieldError(.required, field: field, detail: detail)
+    }
+
+    /// `field.Forbidden(path, detail)`.
+    public static func forbidden(_ field: String, _ detail: String) -> FieldError {
+        FieldError(.forbidden, field: field, detail: detail)
+    }
+
+    /// `field.Duplicate(path, value)`.
+    public static func duplicate(_ field: String, _ value: JSONValue, _ detail: String = "") -> FieldError {
+        FieldError(.duplicate, field: field, value: value, detail: detail)
+    }
+
+    /// `field.NotSupported(path, value, validValues)`: detail `supported values: "a", "b"`.
+    public static func notSupported(_ field: String, _ value: JSONValue, supported: [String]) -> FieldError {
+        var detail = ""
+        if !supported.isEmpty {
+            detail = "supported values: "
+            for (i, option) in supported.enumerated() {
+                if i > 0 { detail += ", " }
+                detail += GoRendering.quote(option)
+            }
+        }
+        return FieldError(.notSupported, field: field, value: value, detail: detail)
+    }
 }

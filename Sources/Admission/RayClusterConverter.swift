@@ -1,4 +1,9 @@
-// OWNER: conversion helper. Stub with the fixed signature the CLI and endpoints call.
+// OWNER: conversion helper.
+// Lossless conversion of one RayCluster between ray.io/v1alpha1 and ray.io/v1 (DESIGN §4, issue 5).
+// The plain mappings are in ConversionV1Alpha1ToV1.swift / ConversionV1ToV1Alpha1.swift, what they
+// cannot express travels in the annotation of ConversionData.swift as the residual of
+// ConversionResidual.swift. Only `apiVersion`, `spec` and that annotation change; metadata, status
+// and every other member pass through untouched and in place.
 import RayAPI
 
 public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -9,9 +14,98 @@ public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// Lossless conversion between `ray.io/v1alpha1` and `ray.io/v1` (DESIGN §4).
 public enum RayClusterConverter {
+    /// Largest own annotation value kept (guarded) across a conversion: annotations of an object
+    /// total at most 256 KiB, so nested guards must not grow without end.
+    static let maxGuardedAnnotationBytes = 64 << 10
+
     /// Converts one RayCluster object to `apiVersion` (`ray.io/v1` or `ray.io/v1alpha1`). An object
     /// already at that version is returned unchanged.
     public static func convert(_ object: JSONValue, to apiVersion: String) throws(ConversionError) -> JSONValue {
-        throw ConversionError("conversion is not implemented yet")
+        guard case .object(var root) = object else {
+            throw ConversionError("expected a RayCluster object, got a JSON \(object.typeName)")
+        }
+        guard RayAPIGroup.servedAPIVersions.contains(apiVersion) else {
+            throw ConversionError("cannot convert to \(quoted(apiVersion)): RayCluster is served as ray.io/v1 and ray.io/v1alpha1")
+        }
+        guard let kind = root["kind"]?.stringValue, kind == RayAPIGroup.kind else {
+            throw ConversionError("kind is \(describe(root["kind"])), expected RayCluster")
+        }
+        guard let from = root["apiVersion"]?.stringValue, RayAPIGroup.servedAPIVersions.contains(from) else {
+            throw ConversionError("apiVersion is \(describe(root["apiVersion"])), expected ray.io/v1 or ray.io/v1alpha1")
+        }
+        if from == apiVersion { return object }
+
+        let name = root["metadata"]?["name"]
+        let ownAnnotation = ConversionAnnotation.value(in: root)
+        let restoring = ConversionData(annotation: ownAnnotation, restoring: apiVersion)
+
+        // The target spec: the plain conversion, with what the annotation kept for this version.
+        let source = root["spec"]
+        let fresh = plain(source, to: apiVersion, name: name)
+        var target = fresh
+        if let residual = restoring?.spec {
+            target = ConversionResidual.fill(residual, fresh, ConversionShapes.spec(forAPIVersion: apiVersion))
+        }
+
+        // What converting the target straight back would miss of the source.
+        let back = plain(target, to: from, name: name)
+        var data = ConversionData(apiVersion: from, spec: nil)
+        if !ConversionEquality.same(source, back) {
+            data.spec = ConversionResidual.build(source, back, ConversionShapes.spec(forAPIVersion: from))
+        }
+        let flags = ConversionAnnotation.flags(of: root)
+        data.keepEmptyAnnotations = flags.annotations
+        data.keepEmptyMetadata = flags.metadata
+
+        let core = data.encoded().map(JSONValue.string)
+
+        // The source's own annotation comes back as the data that restores this target, which the
+        // way back regenerates; anything else it held (a foreign value, data describing fields
+        // edited since) is guarded so that it comes back as it was.
+        var regenerated = ConversionData(apiVersion: apiVersion, spec: nil)
+        if restoring?.spec != nil, !ConversionEquality.same(target, fresh) {
+            regenerated.spec = ConversionResidual.build(target, fresh, ConversionShapes.spec(forAPIVersion: apiVersion))
+        }
+        regenerated.keepEmptyAnnotations = flags.annotations
+        regenerated.keepEmptyMetadata = flags.metadata
+        let expected = regenerated.encoded().map(JSONValue.string)
+        if !ConversionEquality.same(ownAnnotation, expected) {
+            let guarded = ConversionResidual.guardValue(value: ownAnnotation, projected: expected)
+            // Guards only nest when both sides keep being edited; past this size the source's
+            // annotation is left to be regenerated instead.
+            if guarded.serialized().count <= maxGuardedAnnotationBytes { data.annotation = guarded }
+        }
+
+        // The target's own annotation: the data above, unless the source's data kept the target's
+        // own value and nothing it guards has changed.
+        var annotation = data.encoded().map(JSONValue.string)
+        if let guarded = restoring?.annotation.flatMap(ConversionResidual.asGuard),
+           ConversionEquality.same(core, guarded.projected) {
+            annotation = guarded.value
+        }
+
+        root["apiVersion"] = .string(apiVersion)
+        root["spec"] = target
+        try ConversionAnnotation.set(annotation, in: &root,
+                                     keepEmptyAnnotations: restoring?.keepEmptyAnnotations ?? false,
+                                     keepEmptyMetadata: restoring?.keepEmptyMetadata ?? false)
+        return .object(root)
+    }
+
+    /// The plain conversion of a spec, without residual.
+    static func plain(_ spec: JSONValue?, to apiVersion: String, name: JSONValue?) -> JSONValue? {
+        apiVersion == RayAPIGroup.v1
+            ? ConversionV1Alpha1ToV1.spec(spec)
+            : ConversionV1ToV1Alpha1.spec(spec, name: name)
+    }
+
+    private static func describe(_ value: JSONValue?) -> String {
+        guard let value else { return "missing" }
+        if let text = value.stringValue { return quoted(text) }
+        return "a JSON \(value.typeName)"
+    }
+
+    private static func quoted(_ text: String) -> String {
+        JSONValue.string(text).jsonString
     }
 }

@@ -49,4 +49,46 @@ static inline void shim_err_drain(char *buf, size_t len) {
         used = strlen(buf);
     }
 }
+// ---- server (non-blocking connections): SSL_set_mode is a macro.
+static inline long shim_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
+static inline long shim_SSL_MODE_nonblocking_writes(void) {
+    return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS;
+}
+
+// ---- serverparts: certificate/key loading and development-certificate generation ----------------
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/rand.h>
+#include <openssl/ec.h>
+
+// SSL_CTX_add0_chain_cert is a macro over SSL_CTX_ctrl. Takes ownership of x on success.
+static inline int shim_SSL_CTX_add0_chain_cert(SSL_CTX *ctx, X509 *x) { return (int)SSL_CTX_add0_chain_cert(ctx, x); }
+
+// A passphrase callback that refuses: an encrypted key fails to load instead of OpenSSL prompting
+// on the terminal (its default when no callback is given).
+static inline int shim_no_passphrase(char *buf, int size, int rwflag, void *u) { (void)buf; (void)size; (void)rwflag; (void)u; return -1; }
+// PKCS#1 (BEGIN RSA PRIVATE KEY), SEC1 (BEGIN EC PRIVATE KEY) and PKCS#8 (BEGIN PRIVATE KEY).
+static inline EVP_PKEY *shim_PEM_read_bio_PrivateKey_nopass(BIO *bio) { return PEM_read_bio_PrivateKey(bio, NULL, shim_no_passphrase, NULL); }
+static inline X509 *shim_PEM_read_bio_X509_nopass(BIO *bio) { return PEM_read_bio_X509(bio, NULL, shim_no_passphrase, NULL); }
+
+// EVP_EC_gen is a macro over the variadic EVP_PKEY_Q_keygen, which Swift cannot call.
+static inline EVP_PKEY *shim_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+
+// Adds one X.509v3 extension given in openssl.cnf syntax ("critical,CA:TRUE", "DNS:a,IP:1.2.3.4").
+// X509V3_set_ctx_nodb is a macro; the whole dance stays in C. Returns 1 on success.
+static inline int shim_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value) {
+    X509V3_CTX v3;
+    X509_EXTENSION *ext;
+    int ok;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+    if (ext == NULL) return 0;
+    ok = X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+static inline int shim_MBSTRING_ASC(void) { return MBSTRING_ASC; }
+static inline unsigned long shim_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+
 #endif

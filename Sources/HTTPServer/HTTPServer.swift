@@ -1,2 +1,3 @@
-// OWNER: server helper. Placeholder so the module builds.
+// The HTTPServer module: raw-socket HTTP/1.1 over TLS (OpenSSL) on an epoll event loop.
+// Entry point: `Server` (Server.swift). Knows nothing of Ray or Kubernetes.
 public enum HTTPServerModule {}

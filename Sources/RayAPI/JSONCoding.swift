@@ -1,5 +1,5 @@
-// OWNER: json-yaml helper. Stubs with the fixed signatures; replace with the real parser/serializer
-// (split into JSONParser.swift / JSONSerializer.swift as you see fit).
+// OWNER: json-yaml helper. The public JSON entry points; the work is in JSONParser.swift and
+// JSONSerializer.swift.
 
 /// A JSON syntax or limit error, with the byte offset where it was found.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -24,17 +24,68 @@ public struct JSONParseLimits: Sendable, Equatable {
 
 extension JSONValue {
     /// Parses one RFC 8259 document (UTF-8 bytes).
+    ///
+    /// Strict: no trailing data, no byte order mark, no comments, no NaN/Infinity, no leading zeros,
+    /// no unescaped control characters, well-formed UTF-8 only, no lone surrogate escapes. Duplicate
+    /// member names: the last value wins, kept at the first one's position (as Go's encoding/json).
+    /// Errors carry the byte offset where the problem was found.
     public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
-        throw JSONParseError(offset: 0, reason: "not implemented yet")
+        let count = bytes.count
+        if count > limits.maxBytes {
+            throw JSONParseError(offset: limits.maxBytes, reason: "document larger than the limit of \(limits.maxBytes) bytes")
+        }
+        if let result = bytes.withContiguousStorageIfAvailable({ parseContiguous($0, limits: limits) }) {
+            return try result.get()
+        }
+        return try Array(bytes).withUnsafeBufferPointer { parseContiguous($0, limits: limits) }.get()
+    }
+
+    private static func parseContiguous(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits) -> Result<JSONValue, JSONParseError> {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else {
+            return .failure(JSONParseError(offset: 0, reason: "empty input, expected a value"))
+        }
+        if buffer.count > limits.maxBytes {
+            return .failure(JSONParseError(offset: limits.maxBytes, reason: "document larger than the limit of \(limits.maxBytes) bytes"))
+        }
+        var parser = JSONParser(base: base, count: buffer.count, maxDepth: max(limits.maxDepth, 0))
+        do {
+            return .success(try parser.parseDocument())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Parses a stream of whitespace-separated documents; `offsets` gets where each one starts.
+    static func parseStream(_ bytes: [UInt8], limits: JSONParseLimits, offsets: inout [Int]) throws(JSONParseError) -> [JSONValue] {
+        if bytes.count > limits.maxBytes {
+            throw JSONParseError(offset: limits.maxBytes, reason: "document larger than the limit of \(limits.maxBytes) bytes")
+        }
+        var found: [Int] = []
+        let result: Result<[JSONValue], JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return .success([]) }
+            var parser = JSONParser(base: base, count: buffer.count, maxDepth: max(limits.maxDepth, 0))
+            do throws(JSONParseError) {
+                return .success(try parser.parseStream(offsets: &found))
+            } catch {
+                return .failure(error)
+            }
+        }
+        offsets = found
+        return try result.get()
     }
 
     /// Parses one document from a string.
     public static func parse(_ text: String, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
-        try parse(Array(text.utf8), limits: limits)
+        var text = text
+        return try text.withUTF8 { parseContiguous($0, limits: limits) }.get()
     }
 
     /// Compact, deterministic serialization (document key order, no spaces).
-    public func serialized() -> [UInt8] { [] }
+    public func serialized() -> [UInt8] {
+        var serializer = JSONSerializer(capacity: 256)
+        serializer.write(self)
+        return serializer.out
+    }
 
     /// `serialized()` as a String.
     public var jsonString: String { String(decoding: serialized(), as: UTF8.self) }

@@ -126,8 +126,10 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 
 /// A JSON object: members in insertion order (the order of the document), unique keys.
 ///
-/// Kubernetes objects have few keys per level, so members live in one array and lookups scan it;
-/// that is faster than hashing for the sizes we see and keeps the document order for free.
+/// Kubernetes objects have few keys per level, so members live in one array and small objects are
+/// looked up by scanning it: faster than hashing at those sizes, and the document order is free.
+/// Objects beyond `JSONObject.indexThreshold` members also keep a key → position index, so lookups
+/// and inserts stay O(1) for big (or hostile) objects.
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public struct Member: Sendable, Equatable {
         public var key: String
@@ -140,18 +142,32 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     public private(set) var members: [Member]
 
-    public init() { members = [] }
+    /// Key → position in `members`; present only while the object has more than
+    /// `indexThreshold` members.
+    private var positions: [String: Int]?
+
+    /// Member count above which the object keeps a hash index.
+    static let indexThreshold = 24
+
+    public init() {
+        members = []
+        positions = nil
+    }
 
     /// Builds an object from members; a later duplicate key replaces the earlier value in place.
     public init(_ pairs: [(String, JSONValue)]) {
-        members = []
+        self.init()
         members.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
     /// Builds an object from members that the caller guarantees to have unique keys (parsers that
     /// already rejected duplicates), without re-checking.
-    public init(uniqueMembers: [Member]) { members = uniqueMembers }
+    public init(uniqueMembers: [Member]) {
+        members = uniqueMembers
+        positions = nil
+        if members.count > JSONObject.indexThreshold { rebuildIndex() }
+    }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
 
@@ -159,19 +175,43 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     public var isEmpty: Bool { members.isEmpty }
     public var keys: [String] { members.map(\.key) }
 
-    public func index(forKey key: String) -> Int? { members.firstIndex { $0.key == key } }
+    public func index(forKey key: String) -> Int? {
+        if let positions { return positions[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
+    private mutating func rebuildIndex() {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(members.count)
+        for (i, member) in members.enumerated() where index[member.key] == nil { index[member.key] = i }
+        positions = index
+    }
 
     /// Reads a member; setting nil removes it; setting a new key appends it at the end.
     public subscript(key: String) -> JSONValue? {
         get {
+            if let positions {
+                guard let i = positions[key] else { return nil }
+                return members[i].value
+            }
             for member in members where member.key == key { return member.value }
             return nil
         }
         set {
             if let i = index(forKey: key) {
-                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
+                if let newValue {
+                    members[i].value = newValue
+                } else {
+                    members.remove(at: i)
+                    if members.count > JSONObject.indexThreshold { rebuildIndex() } else { positions = nil }
+                }
             } else if let newValue {
                 members.append(Member(key: key, value: newValue))
+                if positions != nil {
+                    positions?[key] = members.count - 1
+                } else if members.count > JSONObject.indexThreshold {
+                    rebuildIndex()
+                }
             }
         }
     }

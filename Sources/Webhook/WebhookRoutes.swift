@@ -1,3 +1,67 @@
-// OWNER: server helper. Placeholder: wires Admission endpoints onto HTTPServer routes.
+// The HTTPS routes of the webhook (DESIGN §2): each one hands the body to a pure endpoint of module
+// Admission and sends its WebhookReply back as is. The HTTP layer has already refused wrong methods
+// (405), media types (415) and oversized bodies (413) before any endpoint runs.
 import Admission
 import HTTPServer
+
+public enum WebhookPaths {
+    public static let validate = "/validate-ray-io-v1-raycluster"
+    public static let mutate = "/mutate-ray-io-v1-raycluster"
+    public static let convert = "/convert"
+}
+
+/// Body limits of the webhook routes (webhook-protocol.md §2 "Body sizes").
+public struct WebhookBodyLimits: Sendable, Equatable {
+    /// An AdmissionReview carries up to two objects of ≤ 3 MiB each: 7 MiB, as controller-runtime.
+    public var admissionBytes: Int = 7 * 1024 * 1024
+    /// A ConversionReview can carry a whole LIST: far larger.
+    public var conversionBytes: Int = 64 * 1024 * 1024
+
+    public init(admissionBytes: Int = 7 * 1024 * 1024, conversionBytes: Int = 64 * 1024 * 1024) {
+        self.admissionBytes = admissionBytes
+        self.conversionBytes = conversionBytes
+    }
+}
+
+public enum WebhookRoutes {
+    /// The three webhook routes, instrumented with the controller-runtime metrics when given.
+    public static func routes(gates: FeatureGates, limits: WebhookBodyLimits = WebhookBodyLimits(),
+                              metrics: WebhookMetrics? = nil) -> [Route] {
+        let validate: HTTPHandler = { request in
+            reply(AdmissionEndpoint.validate(body: request.body, contentType: request.head.contentType, gates: gates))
+        }
+        let mutate: HTTPHandler = { request in
+            reply(AdmissionEndpoint.mutate(body: request.body, contentType: request.head.contentType, gates: gates))
+        }
+        let convert: HTTPHandler = { request in
+            reply(ConversionEndpoint.convert(body: request.body, contentType: request.head.contentType))
+        }
+        return [
+            Route(WebhookPaths.validate, methods: [.post], acceptedMediaType: "application/json",
+                  maxBodyBytes: limits.admissionBytes, handler: instrument(WebhookPaths.validate, validate, metrics)),
+            Route(WebhookPaths.mutate, methods: [.post], acceptedMediaType: "application/json",
+                  maxBodyBytes: limits.admissionBytes, handler: instrument(WebhookPaths.mutate, mutate, metrics)),
+            Route(WebhookPaths.convert, methods: [.post], acceptedMediaType: "application/json",
+                  maxBodyBytes: limits.conversionBytes, handler: instrument(WebhookPaths.convert, convert, metrics)),
+        ]
+    }
+
+    public static func router(gates: FeatureGates, limits: WebhookBodyLimits = WebhookBodyLimits(),
+                              metrics: WebhookMetrics? = nil) -> Router {
+        Router(routes(gates: gates, limits: limits, metrics: metrics))
+    }
+
+    static func reply(_ reply: WebhookReply) -> HTTPResponse {
+        HTTPResponse(status: reply.status, headers: [("Content-Type", reply.contentType)], body: reply.body)
+    }
+
+    private static func instrument(_ path: String, _ handler: @escaping HTTPHandler, _ metrics: WebhookMetrics?) -> HTTPHandler {
+        guard let metrics else { return handler }
+        return { request in
+            let started = metrics.begin(path)
+            let response = handler(request)
+            metrics.end(path, status: response.status, started: started)
+            return response
+        }
+    }
+}

@@ -1,21 +1,110 @@
 // OWNER: server helper.
+import Admission
 import ArgumentParser
+import HTTPServer
+import Logging
+import Webhook
 
 struct WebhookCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "webhook", abstract: "Serve the admission and conversion webhook over HTTPS.")
+        commandName: "webhook", abstract: "Serve the admission and conversion webhook over HTTPS.",
+        discussion: """
+            Serves POST /validate-ray-io-v1-raycluster, /mutate-ray-io-v1-raycluster and /convert over TLS; \
+            /healthz and /readyz on the health-probe address and /metrics on the metrics address (plain HTTP). \
+            With no certificate in --cert-dir a self-signed development certificate is generated. \
+            SIGTERM/SIGINT: readiness fails at once, requests are served with `Connection: close` for \
+            --drain-seconds, then idle connections close and in-flight requests finish.
+            """)
 
     @Option(help: "TLS port.") var port: Int = 9443
-    @Option(name: .customLong("bind-address"), help: "TLS listen address.") var bindAddress: String = "0.0.0.0"
+    @Option(name: .customLong("bind-address"), help: "TLS listen address (IP literal; :: for dual-stack).") var bindAddress: String = "0.0.0.0"
     @Option(name: .customLong("cert-dir")) var certDir: String = "/tmp/k8s-webhook-server/serving-certs"
     @Option(name: .customLong("cert-name")) var certName: String = "tls.crt"
     @Option(name: .customLong("key-name")) var keyName: String = "tls.key"
-    @Option(name: .customLong("client-ca")) var clientCA: String?
-    @Option(name: .customLong("metrics-bind-address")) var metricsBindAddress: String = ":8080"
-    @Option(name: .customLong("health-probe-bind-address")) var healthProbeBindAddress: String = ":8081"
-    @Option(name: .customLong("feature-gates")) var featureGates: String = ""
+    @Option(name: .customLong("client-ca"), help: "Require client certificates signed by this CA (mTLS).") var clientCA: String?
+    @Option(name: .customLong("metrics-bind-address"), help: "Prometheus /metrics address (:8080, [::1]:8080; 0 = off).") var metricsBindAddress: String = ":8080"
+    @Option(name: .customLong("health-probe-bind-address"), help: "/healthz and /readyz address (0 = off).") var healthProbeBindAddress: String = ":8081"
+    @Option(name: .customLong("feature-gates"), help: "A=true,B=false") var featureGates: String = ""
+
+    @Option(name: .customLong("log-format"), help: "text or json (to standard error).") var logFormat: String = "text"
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
+
+    @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, keep serving (with Connection: close) this long.") var drainSeconds: Double = 10
+    @Option(name: .customLong("shutdown-grace-seconds"), help: "After the drain, hard cap for in-flight requests.") var shutdownGraceSeconds: Double = 10
+    @Option(name: .customLong("max-connections"), help: "Open connections across listeners.") var maxConnections: Int = 20_000
+    @Option(name: .customLong("max-header-bytes")) var maxHeaderBytes: Int = 32 * 1024
+    @Option(name: .customLong("max-admission-body-bytes")) var maxAdmissionBodyBytes: Int = 7 * 1024 * 1024
+    @Option(name: .customLong("max-conversion-body-bytes")) var maxConversionBodyBytes: Int = 64 * 1024 * 1024
+    @Option(name: .customLong("tls-handshake-timeout-seconds")) var tlsHandshakeTimeout: Double = 10
+    @Option(name: .customLong("request-header-timeout-seconds")) var requestHeaderTimeout: Double = 10
+    @Option(name: .customLong("body-read-timeout-seconds")) var bodyReadTimeout: Double = 10
+    @Option(name: .customLong("idle-timeout-seconds"), help: "Keep-alive idle timeout (keep it above the apiserver's 90 s).") var idleTimeout: Double = 120
+    @Option(name: .customLong("io-threads"), help: "Event-loop threads (default: one per core).") var ioThreads: Int?
+    @Option(name: .customLong("worker-threads"), help: "Handler threads (default: max(2, cores)).") var workerThreads: Int?
+    @Option(name: .customLong("cert-poll-seconds"), help: "Re-read the cert dir this often besides inotify.") var certPollSeconds: Double = 10
 
     func run() async throws {
-        throw notImplemented("`ray-operator webhook`")
+        var stderr = StandardError()
+        guard let format = LogFormat(rawValue: logFormat) else {
+            print("ray-operator webhook: --log-format must be text or json, not \"\(logFormat)\"", to: &stderr)
+            throw ExitCode(2)
+        }
+        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+            print("ray-operator webhook: --log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))", to: &stderr)
+            throw ExitCode(2)
+        }
+        let gates: FeatureGates
+        do { gates = try FeatureGates(parsing: featureGates) } catch {
+            print("ray-operator webhook: --feature-gates: \(error)", to: &stderr)
+            throw ExitCode(2)
+        }
+        let numbers: [(String, Double)] = [("drain-seconds", drainSeconds), ("shutdown-grace-seconds", shutdownGraceSeconds),
+                                           ("tls-handshake-timeout-seconds", tlsHandshakeTimeout), ("request-header-timeout-seconds", requestHeaderTimeout),
+                                           ("body-read-timeout-seconds", bodyReadTimeout), ("idle-timeout-seconds", idleTimeout),
+                                           ("cert-poll-seconds", certPollSeconds),
+                                           ("max-connections", Double(maxConnections)), ("max-header-bytes", Double(maxHeaderBytes)),
+                                           ("max-admission-body-bytes", Double(maxAdmissionBodyBytes)), ("max-conversion-body-bytes", Double(maxConversionBodyBytes))]
+        for (name, value) in numbers where !(value.isFinite && value >= 0) {
+            print("ray-operator webhook: --\(name) must be a non-negative number", to: &stderr)
+            throw ExitCode(2)
+        }
+
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "webhook")
+
+        var options = WebhookOptions()
+        options.port = port
+        options.bindAddress = bindAddress
+        options.certDir = certDir
+        options.certName = certName
+        options.keyName = keyName
+        options.clientCA = clientCA
+        options.metricsBindAddress = metricsBindAddress
+        options.healthProbeBindAddress = healthProbeBindAddress
+        options.gates = gates
+        options.bodyLimits = WebhookBodyLimits(admissionBytes: maxAdmissionBodyBytes, conversionBytes: maxConversionBodyBytes)
+        options.certPollSeconds = certPollSeconds
+        var server = ServerConfiguration(ioThreads: ioThreads, workerThreads: workerThreads)
+        server.maxConnections = maxConnections
+        server.maxHeaderBytes = maxHeaderBytes
+        server.tlsHandshakeTimeout = tlsHandshakeTimeout
+        server.requestHeaderTimeout = requestHeaderTimeout
+        server.bodyReadTimeout = bodyReadTimeout
+        server.keepAliveIdleTimeout = idleTimeout
+        server.drainSeconds = drainSeconds
+        server.shutdownGraceSeconds = shutdownGraceSeconds
+        options.server = server
+
+        // Handlers first, so a signal during start-up is not lost.
+        let signals = try TerminationSignals()
+        let process: WebhookProcess
+        do {
+            process = try WebhookProcess(options: options, logger: logger)
+        } catch {
+            logger.critical("webhook failed to start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let code = process.runUntilTerminated(signals: signals)
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,0 +1,97 @@
+// OWNER: conversion helper.
+// Which parts of a RayCluster spec the two versions share (DESIGN §4), as a tree the residual
+// machinery in ConversionResidual.swift walks. A spec member is one of:
+// - `mapped`: a value computed from the other version (image, env, labels…); the residual keeps,
+//   per member, what the other version would give back, so edits made there win;
+// - a structural node (`object`, `group`, `groups`, `firstElement`) that is walked into;
+// - anything not named here: content only this version can express (rayStartParams, ports,
+//   headServiceSuffix, unknown fields…), kept verbatim in the residual.
+import RayAPI
+
+/// A node of the shared-structure tree.
+indirect enum ConversionShape: Sendable {
+    /// A value derived from the other version.
+    case mapped
+    /// An object whose listed members have shapes; other members are this version's own.
+    case object([String: ConversionShape])
+    /// Like `object`, but a pod group: when the other version no longer has it, it is gone.
+    case group([String: ConversionShape])
+    /// An array of pod groups matched by identity (see `ConversionGroupKey`), elements shaped as
+    /// the payload. `pinsHead`: the head group's position among the elements is remembered.
+    case groups(element: [String: ConversionShape], pinsHead: Bool)
+    /// An array whose first element (the Ray container) has the shape; the rest are sidecars.
+    case firstElement([String: ConversionShape])
+
+    /// The members of an object-like node.
+    var members: [String: ConversionShape]? {
+        switch self {
+        case .object(let members), .group(let members): return members
+        default: return nil
+        }
+    }
+}
+
+/// The shapes of both versions.
+enum ConversionShapes {
+    // MARK: ray.io/v1
+
+    static let rayContainer: [String: ConversionShape] = [
+        "image": .mapped, "imagePullPolicy": .mapped, "command": .mapped, "args": .mapped,
+        "env": .mapped, "resources": .mapped, "volumeMounts": .mapped,
+    ]
+
+    static let podTemplate: [String: ConversionShape] = [
+        "metadata": .object(["labels": .mapped, "annotations": .mapped]),
+        "spec": .object([
+            "serviceAccountName": .mapped, "nodeSelector": .mapped, "affinity": .mapped,
+            "tolerations": .mapped, "volumes": .mapped,
+            "containers": .firstElement(rayContainer),
+        ]),
+    ]
+
+    static let v1HeadGroup: [String: ConversionShape] = ["template": .object(podTemplate)]
+
+    static let v1WorkerGroup: [String: ConversionShape] = [
+        "groupName": .mapped, "replicas": .mapped, "template": .object(podTemplate),
+    ]
+
+    /// `ray.io/v1` spec: the head group and the worker groups; every other spec field is v1's own.
+    static let v1Spec: ConversionShape = .object([
+        "headGroupSpec": .group(v1HeadGroup),
+        "workerGroupSpecs": .groups(element: v1WorkerGroup, pinsHead: false),
+    ])
+
+    // MARK: ray.io/v1alpha1
+
+    static let v1alpha1Extension: [String: ConversionShape] = [
+        "replicas": .mapped, "type": .mapped, "image": .mapped, "groupName": .mapped, "command": .mapped,
+        "labels": .mapped, "serviceAccountName": .mapped, "nodeSelector": .mapped, "affinity": .mapped,
+        "resources": .mapped, "tolerations": .mapped, "containerEnv": .mapped, "annotations": .mapped,
+        "volumes": .mapped, "volumeMounts": .mapped,
+        // headServiceSuffix is not listed: v1 has nothing like it, so it is kept verbatim.
+    ]
+
+    /// `ray.io/v1alpha1` spec.
+    static let v1alpha1Spec: ConversionShape = .object([
+        "clusterName": .mapped,
+        "images": .object(["defaultImage": .mapped]),
+        "imagePullPolicy": .mapped,
+        "extensions": .groups(element: v1alpha1Extension, pinsHead: true),
+    ])
+
+    static func spec(forAPIVersion apiVersion: String) -> ConversionShape {
+        apiVersion == RayAPIGroup.v1 ? v1Spec : v1alpha1Spec
+    }
+}
+
+/// The identity of a pod group in a canonical (freshly converted) spec: the head, or a worker
+/// group by its `groupName` (absent and every JSON value distinct). Duplicates are matched in order.
+enum ConversionGroupKey {
+    static func of(_ group: JSONValue) -> String {
+        if group["type"] == .string("head") { return "head" }
+        guard let name = group["groupName"] else { return "group" }
+        return "group:" + name.jsonString
+    }
+
+    static let head = "head"
+}

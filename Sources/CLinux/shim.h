@@ -1,0 +1,23 @@
+#ifndef CLINUX_SHIM_H
+#define CLINUX_SHIM_H
+// Linux system calls the Glibc module does not export (epoll, eventfd, accept4). A systemLibrary
+// target compiles no C files, so every helper here is `static inline`.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/resource.h>
+#include <signal.h>
+
+// accept4 is declared only under _GNU_SOURCE, which the Glibc module is not built with.
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+static inline int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
+    return accept4(fd, addr, len, flags);
+}
+
+// pthread_setname_np is _GNU_SOURCE-only too (thread names show in top/gdb).
+#include <pthread.h>
+extern int pthread_setname_np(pthread_t thread, const char *name);
+static inline int clinux_set_thread_name(pthread_t thread, const char *name) {
+    return pthread_setname_np(thread, name);
+}
+#endif

@@ -1,0 +1,459 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One client connection: the state machine TLS handshake → idle → request head → body →
+/// handler → response → idle (keep-alive) or close. Owned by one event loop and touched only on
+/// its thread. Sockets are edge-triggered, so `drive()` always works until the transport would
+/// block (or the connection waits for its handler, after which `complete` drives it again).
+final class Connection {
+    enum State {
+        case handshaking
+        /// Between requests (or before the first): the keep-alive idle timeout runs.
+        case idle
+        case readingHead
+        case readingBody
+        /// The handler runs; the connection reads nothing more until it answers.
+        case dispatched
+        /// A response is being written.
+        case writing
+        /// Final response sent; discarding what the client still sends so it sees the response, not a reset.
+        case lingering
+        case closed
+    }
+
+    let fd: Int32
+    let id: UInt64
+    unowned let loop: EventLoop
+    let listener: ListenerState
+    let remoteAddress: String
+    private var transport: ConnectionTransport
+    /// Keeps the TLS context this connection was accepted with alive (reload swaps only new ones).
+    private let tlsOwner: (AnyObject & Sendable)?
+
+    private(set) var state: State
+    /// Monotonic nanoseconds; 0 = none.
+    private(set) var deadline: UInt64 = 0
+    /// When the connection last became idle (monotonic ns).
+    private var idleSince: UInt64 = 0
+
+    /// Received bytes not consumed yet (start of `input` up to `inputStart` is consumed).
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    private var closeAfterWrite = false
+    /// The client may still be sending bytes we will not read (error before its body was read).
+    private var unreadRequestBytes = false
+
+    // The request in progress.
+    private var head: HTTPRequestHead?
+    private var route: Route?
+    private var body: [UInt8] = []
+    private var bodyRemaining = 0
+    private var chunked: ChunkedDecoder?
+
+    init(fd: Int32, id: UInt64, loop: EventLoop, listener: ListenerState, transport: ConnectionTransport,
+         tlsOwner: (AnyObject & Sendable)?, remoteAddress: String) {
+        self.fd = fd
+        self.id = id
+        self.loop = loop
+        self.listener = listener
+        self.transport = transport
+        self.tlsOwner = tlsOwner
+        self.remoteAddress = remoteAddress
+        self.state = transport.isTLS ? .handshaking : .idle
+    }
+
+    private var configuration: ServerConfiguration { loop.core.configuration }
+
+    /// Idle with nothing buffered: may be closed by the shutdown sequence without losing a request.
+    var isIdle: Bool {
+        switch state {
+        case .idle, .handshaking: return inputStart >= input.count
+        case .lingering: return true
+        default: return false
+        }
+    }
+
+    func start() {
+        let now = MonotonicClock.now()
+        if state == .handshaking {
+            deadline = MonotonicClock.deadline(after: configuration.tlsHandshakeTimeout, from: now)
+        } else {
+            enterIdle(now: now)
+        }
+        drive()
+    }
+
+    // MARK: - Driving
+
+    func drive() {
+        while true {
+            switch state {
+            case .closed:
+                return
+            case .handshaking:
+                switch transport.handshake() {
+                case .done:
+                    enterIdle(now: MonotonicClock.now())
+                    continue
+                case .wouldBlock:
+                    return
+                case .failed(let reason):
+                    loop.core.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
+                    loop.core.logger.debug("TLS handshake failed", metadata: ["peer": "\(remoteAddress)", "error": "\(reason)"])
+                    close()
+                    return
+                }
+            case .lingering:
+                discardLingering()
+                return
+            default:
+                break
+            }
+
+            // 1. Flush pending output (a response, or `100 Continue`).
+            if outputOffset < output.count {
+                let result = output.withUnsafeBytes { raw in
+                    transport.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
+                }
+                switch result {
+                case .bytes(let count):
+                    outputOffset &+= count
+                    if state == .writing {
+                        deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
+                    }
+                    continue
+                case .wouldBlock:
+                    if state == .writing && deadline == 0 {
+                        deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
+                    }
+                    return
+                case .closed, .failed:
+                    close()
+                    return
+                }
+            }
+            if !output.isEmpty {
+                output = []
+                outputOffset = 0
+            }
+            if state == .writing {
+                finishResponse()
+                continue
+            }
+            if state == .dispatched { return }
+
+            // 2. Make progress with what is buffered; read more only when that is not enough.
+            if processBuffered() { continue }
+            let result = transport.read(into: loop.scratch)
+            switch result {
+            case .bytes(let count):
+                input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<count]))
+                if state == .readingBody {
+                    deadline = MonotonicClock.deadline(after: configuration.bodyReadTimeout, from: MonotonicClock.now())
+                }
+            case .wouldBlock:
+                return
+            case .closed, .failed:
+                // A client that closes mid-request gets nothing (it cannot read it anyway).
+                close()
+                return
+            }
+        }
+    }
+
+    /// Consumes buffered input; true when the state changed or bytes were consumed.
+    private func processBuffered() -> Bool {
+        switch state {
+        case .idle, .readingHead:
+            guard inputStart < input.count else { return false }
+            if state == .idle {
+                state = .readingHead
+                deadline = MonotonicClock.deadline(after: configuration.requestHeaderTimeout, from: MonotonicClock.now())
+            }
+            let result = input.withUnsafeBytes { raw in
+                HTTPParser.parseRequestHead(UnsafeRawBufferPointer(rebasing: raw[inputStart...]), limits: loop.core.limits)
+            }
+            switch result {
+            case .incomplete:
+                return false
+            case .failure(let error):
+                unreadRequestBytes = true
+                respondWithError(error.status, error.reason, version: .http11)
+                return true
+            case .complete(let parsed, let headerBytes):
+                consume(headerBytes)
+                begin(parsed)
+                return true
+            }
+        case .readingBody:
+            let available = input.count &- inputStart
+            guard available > 0 else { return false }
+            if chunked != nil {
+                let fed = input.withUnsafeBytes { raw in
+                    Result { () throws(HTTPParseError) in try feedChunked(UnsafeRawBufferPointer(rebasing: raw[inputStart...])) }
+                }
+                let outcome: (consumed: Int, done: Bool)
+                switch fed {
+                case .success(let value):
+                    outcome = value
+                case .failure(let error):
+                    unreadRequestBytes = true
+                    respondWithError(error.status, error.reason, version: head?.version ?? .http11)
+                    return true
+                }
+                consume(outcome.consumed)
+                if outcome.done { dispatch() }
+                return outcome.consumed > 0 || outcome.done
+            }
+            let take = min(available, bodyRemaining)
+            body.append(contentsOf: input[inputStart..<(inputStart &+ take)])
+            consume(take)
+            bodyRemaining &-= take
+            if bodyRemaining == 0 { dispatch() }
+            return true
+        default:
+            return false
+        }
+    }
+
+    private func feedChunked(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> (consumed: Int, done: Bool) {
+        guard var decoder = chunked else { return (0, true) }
+        defer { chunked = decoder }
+        return try decoder.feed(bytes, into: &body)
+    }
+
+    private func consume(_ count: Int) {
+        inputStart &+= count
+        if inputStart >= input.count {
+            input.removeAll(keepingCapacity: true)
+            inputStart = 0
+        } else if inputStart > 16 * 1024 {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+    }
+
+    // MARK: - Requests
+
+    /// A request head is complete: check it against the route before reading any body.
+    private func begin(_ parsed: HTTPRequestHead) {
+        head = parsed
+        let hasBody = parsed.isChunked || (parsed.contentLength ?? 0) > 0
+        let version = parsed.version
+        guard let matched = listener.router.route(for: parsed.path) else {
+            unreadRequestBytes = hasBody
+            respondWithError(404, "no route for \(parsed.path)", version: version, keepAlive: !hasBody && parsed.keepAlive)
+            return
+        }
+        let allowed = matched.methods.contains(parsed.method) || (parsed.method == .head && matched.methods.contains(.get))
+        guard allowed else {
+            unreadRequestBytes = hasBody
+            var response = HTTPResponse.error(405, "\(parsed.method.name) is not allowed on \(parsed.path)")
+            response.headers.append(("Allow", matched.methods.map(\.name).joined(separator: ", ")))
+            respond(with: response, version: version, keepAlive: !hasBody && parsed.keepAlive, isError: true)
+            return
+        }
+        if let wanted = matched.acceptedMediaType, parsed.contentType != wanted.lowercased() {
+            unreadRequestBytes = hasBody
+            respondWithError(415, "Content-Type must be \(wanted)", version: version, keepAlive: !hasBody && parsed.keepAlive)
+            return
+        }
+        let limit = matched.maxBodyBytes ?? configuration.defaultMaxBodyBytes
+        route = matched
+        body = []
+        if parsed.isChunked {
+            chunked = ChunkedDecoder(maxBodyBytes: limit)
+        } else if let length = parsed.contentLength {
+            guard length <= limit else {
+                unreadRequestBytes = true
+                respondWithError(413, "request body of \(length) bytes exceeds the limit of \(limit) bytes", version: version)
+                return
+            }
+            bodyRemaining = length
+        } else if parsed.method == .post || parsed.method == .put || parsed.method == .patch {
+            respondWithError(411, "a \(parsed.method.name) request needs Content-Length or chunked encoding", version: version)
+            return
+        } else {
+            bodyRemaining = 0
+        }
+        if !parsed.isChunked && bodyRemaining == 0 {
+            dispatch()
+            return
+        }
+        // The client waits for `100 Continue` before sending the body (curl does above 1 KiB).
+        if parsed.expectsContinue && inputStart >= input.count {
+            output.append(contentsOf: HTTPResponse.continueBytes)
+        }
+        if !parsed.isChunked { body.reserveCapacity(min(bodyRemaining, 256 * 1024)) }
+        state = .readingBody
+        deadline = MonotonicClock.deadline(after: configuration.bodyReadTimeout, from: MonotonicClock.now())
+    }
+
+    /// The whole request is here: run its handler (on a worker unless the route runs inline).
+    private func dispatch() {
+        guard let head, let route else { return }
+        state = .dispatched
+        deadline = 0
+        chunked = nil
+        let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
+        body = []
+        if route.runsInline {
+            complete(route.handler(request))
+            return
+        }
+        let loop = self.loop
+        let fd = self.fd
+        let id = self.id
+        let handler = route.handler
+        loop.core.workers.submit {
+            let response = handler(request)
+            loop.post(.completed(fd: fd, id: id, response: response))
+        }
+    }
+
+    /// The handler's answer (on the loop thread).
+    func complete(_ response: HTTPResponse) {
+        guard state == .dispatched, let head else { return }
+        respond(with: response, version: head.version, keepAlive: head.keepAlive, isError: false)
+        drive()
+    }
+
+    private func respondWithError(_ status: Int, _ reason: String, version: HTTPVersion, keepAlive: Bool = false) {
+        respond(with: HTTPResponse.error(status, reason), version: version, keepAlive: keepAlive, isError: true)
+    }
+
+    /// Queues a response; the connection stays open afterwards only if the request allows it,
+    /// the server is not draining, and nothing of the request is left unread.
+    private func respond(with response: HTTPResponse, version: HTTPVersion, keepAlive requested: Bool, isError: Bool) {
+        let core = loop.core
+        core.stats.requestsServed.add(1, ordering: .relaxed)
+        if isError { core.stats.protocolErrors.add(1, ordering: .relaxed) }
+        let keepAlive = requested && !unreadRequestBytes
+            && !core.draining.load(ordering: .relaxed) && !loop.shouldCloseIdle
+        let isHead = head?.method == .head
+        let bytes = response.serialize(keepAlive: keepAlive, version: version, includeBody: !isHead)
+        if output.isEmpty {
+            output = bytes
+        } else {
+            output.append(contentsOf: bytes)
+        }
+        closeAfterWrite = !keepAlive
+        state = .writing
+        deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
+        chunked = nil
+        bodyRemaining = 0
+    }
+
+    /// The response is fully written.
+    private func finishResponse() {
+        head = nil
+        route = nil
+        if closeAfterWrite {
+            if unreadRequestBytes || inputStart < input.count {
+                beginLingering()
+            } else {
+                close()
+            }
+            return
+        }
+        enterIdle(now: MonotonicClock.now())
+    }
+
+    private func enterIdle(now: UInt64) {
+        state = .idle
+        idleSince = now
+        deadline = MonotonicClock.deadline(after: configuration.keepAliveIdleTimeout, from: now)
+        if loop.shouldCloseIdle && inputStart >= input.count {
+            closeIdleDuringShutdown(now: now)
+            if state == .closed { return }
+        }
+        if inputStart >= input.count && input.capacity > 0 {
+            input = []   // an idle connection keeps no buffer
+            inputStart = 0
+        }
+    }
+
+    // MARK: - Timeouts and closing
+
+    /// Shutdown phase 2. A connection idle for a while is closed now; one that just finished its
+    /// handshake (opened during the drain window, its first request probably on the wire) gets
+    /// `ServerConfiguration.shutdownIdleGrace` to send it, so that request is not lost.
+    func closeIdleDuringShutdown(now: UInt64) {
+        guard isIdle else { return }
+        if state == .handshaking || state == .lingering {
+            close()
+            return
+        }
+        let graceEnd = MonotonicClock.deadline(after: configuration.shutdownIdleGrace, from: idleSince)
+        if now >= graceEnd {
+            close()
+        } else {
+            deadline = min(deadline, graceEnd)
+        }
+    }
+
+    func timedOut() {
+        let stats = loop.core.stats
+        switch state {
+        case .handshaking:
+            stats.tlsHandshakeTimeouts.add(1, ordering: .relaxed)
+            close()
+        case .idle:
+            stats.keepAliveTimeouts.add(1, ordering: .relaxed)
+            close()
+        case .readingHead, .readingBody:
+            stats.requestTimeouts.add(1, ordering: .relaxed)
+            unreadRequestBytes = true
+            let what = state == .readingHead ? "request headers" : "request body"
+            respondWithError(408, "timed out waiting for the \(what)", version: head?.version ?? .http11)
+            // One attempt to send the 408; a client that does not read gets closed by the write timeout.
+            drive()
+        case .writing:
+            stats.requestTimeouts.add(1, ordering: .relaxed)
+            close()
+        case .lingering:
+            close()
+        case .dispatched, .closed:
+            break
+        }
+    }
+
+    /// Half-close and read until the client closes (or the linger timeout), so that a client still
+    /// sending a body we refused reads our error response rather than a TCP reset.
+    private func beginLingering() {
+        transport.shutdownTLS()
+        _ = shutdown(fd, Int32(SHUT_WR))
+        state = .lingering
+        input = []
+        inputStart = 0
+        deadline = MonotonicClock.deadline(after: configuration.lingerTimeout, from: MonotonicClock.now())
+        discardLingering()
+    }
+
+    private func discardLingering() {
+        while true {
+            let n = recv(fd, loop.scratch.baseAddress, loop.scratch.count, 0)
+            if n > 0 { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
+            if n < 0 && errno == EINTR { continue }
+            close()
+            return
+        }
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        deadline = 0
+        transport.shutdownTLS()
+        loop.remove(self)
+        Glibc.close(fd)
+        input = []
+        output = []
+        body = []
+    }
+}
+

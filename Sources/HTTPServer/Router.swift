@@ -1,0 +1,60 @@
+/// One request as a handler sees it: the parsed head and the whole body.
+public struct HTTPRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+    /// Peer address as `ip:port` (`[ip]:port` for IPv6), for logs.
+    public var remoteAddress: String
+
+    public init(head: HTTPRequestHead, body: [UInt8], remoteAddress: String = "") {
+        self.head = head
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+}
+
+public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPResponse
+
+/// A path and what it accepts. The server checks method (405), media type (415) and body size
+/// (413) before reading the body, so a handler only ever sees requests it declared.
+public struct Route: Sendable {
+    public var path: String
+    public var methods: [HTTPMethod]
+    /// When set, requests must carry this `Content-Type` (parameters such as `charset` ignored;
+    /// compared case-insensitively), else 415.
+    public var acceptedMediaType: String?
+    /// Body limit for this route; nil = `ServerConfiguration.defaultMaxBodyBytes`.
+    public var maxBodyBytes: Int?
+    /// Cheap handlers (probes, metrics) may run on the I/O thread and skip the worker hand-off.
+    public var runsInline: Bool
+    public var handler: HTTPHandler
+
+    public init(_ path: String, methods: [HTTPMethod], acceptedMediaType: String? = nil, maxBodyBytes: Int? = nil,
+                runsInline: Bool = false, handler: @escaping HTTPHandler) {
+        self.path = path
+        self.methods = methods
+        self.acceptedMediaType = acceptedMediaType
+        self.maxBodyBytes = maxBodyBytes
+        self.runsInline = runsInline
+        self.handler = handler
+    }
+}
+
+/// Exact-path routing (webhook paths are fixed; no patterns needed).
+public struct Router: Sendable {
+    private var routes: [String: Route] = [:]
+
+    public init(_ routes: [Route] = []) {
+        for route in routes { add(route) }
+    }
+
+    /// A later route for the same path replaces the earlier one.
+    public mutating func add(_ route: Route) {
+        routes[route.path] = route
+    }
+
+    public func route(for path: String) -> Route? {
+        routes[path]
+    }
+
+    public var paths: [String] { routes.keys.sorted() }
+}

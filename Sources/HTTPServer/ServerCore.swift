@@ -1,0 +1,47 @@
+import Logging
+import Synchronization
+
+/// State shared by every event loop and worker of one `Server`: configuration, the current TLS
+/// context, connection accounting and the shutdown phase. Everything mutable is atomic or locked.
+final class ServerCore: Sendable {
+    let configuration: ServerConfiguration
+    let limits: HTTPLimits
+    let logger: Logger
+    let stats: ServerStats
+    let workers: WorkerPool
+
+    /// The SSL_CTX new handshakes use. Swapped atomically on certificate reload; a connection keeps
+    /// the context it was accepted with (it holds a reference) until it closes.
+    private let tls: Mutex<TLSContextBox?>
+
+    /// Open connections across listeners and loops (the bound of `maxConnections`).
+    let openConnections = Atomic<Int>(0)
+    /// Shutdown phase 1: every response carries `Connection: close`.
+    let draining = Atomic<Bool>(false)
+    /// Shutdown phase 2: idle connections are closed, and so is every connection that becomes idle.
+    let closingIdle = Atomic<Bool>(false)
+
+    init(configuration: ServerConfiguration, logger: Logger, stats: ServerStats) {
+        self.configuration = configuration
+        self.limits = HTTPLimits(maxHeaderBytes: configuration.maxHeaderBytes, maxHeaderCount: configuration.maxHeaderCount)
+        self.logger = logger
+        self.stats = stats
+        self.tls = Mutex(nil)
+        self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker")
+    }
+
+    func currentTLS() -> TLSContextBox? {
+        tls.withLock { $0 }
+    }
+
+    func setTLS(_ box: TLSContextBox?) {
+        tls.withLock { $0 = box }
+    }
+}
+
+/// The TLS context as the loops need it: its SSL_CTX pointer, plus the owner object that frees it.
+/// `owner` is the `TLSContext` (kept alive while any connection uses it).
+struct TLSContextBox: @unchecked Sendable {
+    let sslContext: OpaquePointer
+    let owner: AnyObject & Sendable
+}

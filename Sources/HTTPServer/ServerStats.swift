@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Connection-level counters of the server (request-level metrics belong to whoever registers the
+/// routes). Plain atomics so the I/O path pays one relaxed add; exported to Prometheus by
+/// `ServerStats.render` / the metrics wiring.
+public final class ServerStats: Sendable {
+    public let connectionsAccepted = Atomic<Int>(0)
+    /// Accepted and closed at once because `maxConnections` were open.
+    public let connectionsRejected = Atomic<Int>(0)
+    public let connectionsOpen = Atomic<Int>(0)
+    public let tlsHandshakeFailures = Atomic<Int>(0)
+    public let tlsHandshakeTimeouts = Atomic<Int>(0)
+    /// Requests answered by the server itself with 4xx/5xx (parse errors, 404, 413, timeouts…).
+    public let protocolErrors = Atomic<Int>(0)
+    /// 408s and silent closes for header, body, idle and write timeouts.
+    public let requestTimeouts = Atomic<Int>(0)
+    public let keepAliveTimeouts = Atomic<Int>(0)
+    public let requestsServed = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Snapshot as (metric name, help, type, value), names prefixed with `prefix`.
+    public func samples(prefix: String) -> [(name: String, help: String, type: String, value: Int)] {
+        [
+            (prefix + "connections_accepted_total", "Connections accepted.", "counter", connectionsAccepted.load(ordering: .relaxed)),
+            (prefix + "connections_rejected_total", "Connections closed at once because the open-connection limit was reached.", "counter", connectionsRejected.load(ordering: .relaxed)),
+            (prefix + "connections_open", "Connections currently open.", "gauge", connectionsOpen.load(ordering: .relaxed)),
+            (prefix + "tls_handshake_failures_total", "TLS handshakes that failed (bad client hello, protocol or ALPN refused, plain HTTP on the TLS port).", "counter", tlsHandshakeFailures.load(ordering: .relaxed)),
+            (prefix + "tls_handshake_timeouts_total", "Connections closed because the TLS handshake did not finish in time.", "counter", tlsHandshakeTimeouts.load(ordering: .relaxed)),
+            (prefix + "protocol_errors_total", "Requests refused by the HTTP layer (4xx/5xx before any handler ran).", "counter", protocolErrors.load(ordering: .relaxed)),
+            (prefix + "request_timeouts_total", "Requests cut off by the header, body or write timeout.", "counter", requestTimeouts.load(ordering: .relaxed)),
+            (prefix + "keepalive_timeouts_total", "Idle keep-alive connections closed by the server.", "counter", keepAliveTimeouts.load(ordering: .relaxed)),
+            (prefix + "requests_total", "Requests answered (any status).", "counter", requestsServed.load(ordering: .relaxed)),
+        ]
+    }
+
+    /// Prometheus text exposition of `samples(prefix:)`.
+    public func render(prefix: String) -> String {
+        var out = ""
+        for sample in samples(prefix: prefix) {
+            out += "# HELP \(sample.name) \(sample.help)\n# TYPE \(sample.name) \(sample.type)\n\(sample.name) \(sample.value)\n"
+        }
+        return out
+    }
+}

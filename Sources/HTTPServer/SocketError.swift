@@ -1,0 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed system call, with errno's text.
+public struct SocketError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public var code: Int32
+
+    init(_ what: String, errno code: Int32 = errno) {
+        self.code = code
+        self.description = "\(what): \(String(cString: strerror(code)))"
+    }
+}

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fixed set of threads that run request handlers, so that the event loops only move bytes and
+/// one slow handler cannot stall other connections. The queue is bounded by construction: each
+/// connection has at most one request dispatched at a time, and connections are bounded.
+final class WorkerPool: @unchecked Sendable {
+    typealias Job = @Sendable () -> Void
+
+    // pthread primitives need stable addresses: heap-allocated, never moved.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+    // Guarded by `mutex`.
+    private var queue: [Job] = []
+    private var head = 0
+    private var stopping = false
+    private var threads: [pthread_t] = []
+
+    init(threads count: Int, name: String) {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, nil)
+        var started: [pthread_t] = []
+        for index in 0..<max(1, count) {
+            if let thread = Threads.start(name: "\(name)-\(index)", { [self] in self.workerMain() }) {
+                started.append(thread)
+            }
+        }
+        pthread_mutex_lock(mutex)
+        threads = started
+        pthread_mutex_unlock(mutex)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    var threadCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return threads.count
+    }
+
+    func submit(_ job: @escaping Job) {
+        pthread_mutex_lock(mutex)
+        queue.append(job)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Lets queued jobs finish, then joins every thread.
+    func stop() {
+        pthread_mutex_lock(mutex)
+        stopping = true
+        let toJoin = threads
+        threads = []
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+        for thread in toJoin { Threads.join(thread) }
+    }
+
+    private func workerMain() {
+        while true {
+            pthread_mutex_lock(mutex)
+            while head >= queue.count && !stopping {
+                pthread_cond_wait(condition, mutex)
+            }
+            if head >= queue.count {   // stopping and nothing left
+                pthread_mutex_unlock(mutex)
+                return
+            }
+            let job = queue[head]
+            head &+= 1
+            if head >= queue.count {
+                // Drained: reset in place so the array does not grow forever.
+                queue.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 1024 && head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            pthread_mutex_unlock(mutex)
+            job()
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// Plain-HTTP routes beside the webhook: liveness, readiness (controller-runtime's healthz/readyz
+// answer "ok" with 200, and a failing check with 500), and Prometheus metrics.
+import HTTPServer
+
+public enum ProbeRoutes {
+    /// `/healthz` is always ok while the process serves; `/readyz` only while `isReady()` (a
+    /// certificate is loaded, the TLS listener accepts, and no shutdown has begun).
+    public static func healthRouter(isReady: @escaping @Sendable () -> Bool) -> Router {
+        Router([
+            Route("/healthz", methods: [.get], runsInline: true) { _ in
+                HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("ok".utf8))
+            },
+            Route("/readyz", methods: [.get], runsInline: true) { _ in
+                isReady()
+                    ? HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("ok".utf8))
+                    : HTTPResponse(status: 500, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                                   body: Array("[-]webhook not ready (no certificate, not listening, or shutting down)\nreadyz check failed".utf8))
+            },
+        ])
+    }
+
+    /// `/metrics` in the Prometheus text exposition format 0.0.4.
+    public static func metricsRouter(render: @escaping @Sendable () -> String) -> Router {
+        Router([
+            Route("/metrics", methods: [.get]) { _ in
+                HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                             body: Array(render().utf8))
+            },
+        ])
+    }
+}

@@ -1,0 +1,119 @@
+import XCTest
+import Foundation
+import RayAPI
+@testable import Admission
+
+/// `ray-operator validate` as a user runs it: the built binary as a subprocess, real files.
+final class ValidateCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("validate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The `ray-operator` executable built next to this test bundle.
+    func binary() throws -> URL {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory, Bundle.main.bundleURL.deletingLastPathComponent(), Bundle(for: Self.self).bundleURL.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("ray-operator")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        XCTFail("ray-operator not found next to the test bundle (\(bundleDirectory.path)); build all products first")
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    struct Run { var status: Int32; var stdout: String; var stderr: String }
+
+    func run(_ arguments: [String], stdin: String = "") throws -> Run {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    func testValidFileExits0() throws {
+        let path = try write("ok.yaml", ManifestFixtures.validYAML + "---\n" + ManifestFixtures.configMapYAML)
+        let result = try run(["validate", "-f", path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("raycluster.ray.io/raycluster-complete valid\n"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("configmap/ray-config skipped"), result.stdout)
+    }
+
+    func testInvalidObjectExits1WithFieldPaths() throws {
+        let good = try write("good.yaml", ManifestFixtures.validYAML)
+        let bad = try write("bad.yaml", ManifestFixtures.invalidYAML)
+        let result = try run(["validate", "-f", good, "-f", bad])
+        XCTAssertEqual(result.status, 1, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("raycluster.ray.io/raycluster-complete valid"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("The RayCluster \"\(ManifestFixtures.invalidName)\" is invalid: "), result.stdout)
+        XCTAssertTrue(result.stdout.contains("metadata.name: "), result.stdout)
+    }
+
+    func testStdinAndJSONOutput() throws {
+        let result = try run(["validate", "-f", "-", "--output", "json"], stdin: ManifestFixtures.invalidYAML)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let report = try JSONValue.parse(result.stdout)
+        XCTAssertEqual(report["exitCode"], 1)
+        XCTAssertEqual(report["results"]?[0]?["source"], "-")
+        XCTAssertEqual(report["results"]?[0]?["result"], "invalid")
+        let fields = report["results"]?[0]?["errors"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? []
+        XCTAssertTrue(fields.contains("metadata.name"), "\(fields)")
+    }
+
+    func testUnreadableInputAndUsageErrorsExit2() throws {
+        let missing = try run(["validate", "-f", directory.appendingPathComponent("nope.yaml").path])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("nope.yaml"), missing.stderr)
+        let broken = try run(["validate", "-f", try write("broken.yaml", "a: [1, 2\nb: }\n")])
+        XCTAssertEqual(broken.status, 2, broken.stdout)
+        XCTAssertEqual(try run(["validate"]).status, 2)
+        XCTAssertEqual(try run(["validate", "-f", try write("x.yaml", ManifestFixtures.validYAML), "--output", "xml"]).status, 2)
+        XCTAssertEqual(try run(["validate", "-f", try write("y.yaml", ManifestFixtures.validYAML), "--feature-gates", "NoSuchGate=true"]).status, 2)
+    }
+
+    func testFeatureGatesReachTheRules() throws {
+        // spec.networkPolicy needs the RayClusterNetworkPolicy gate (S61).
+        let yaml = ManifestFixtures.validYAML.replacingOccurrences(of: "  rayVersion: '2.46.0'\n", with: "  rayVersion: '2.46.0'\n  networkPolicy:\n    mode: DenyAll\n")
+        let path = try write("np.yaml", yaml)
+        XCTAssertEqual(try run(["validate", "-f", path]).status, 1)
+        XCTAssertEqual(try run(["validate", "-f", path, "--feature-gates", "RayClusterNetworkPolicy=true"]).status, 0)
+    }
+}
+
+extension ValidateCommandTests {
+    func testUnknownOptionIsAUsageErrorExit2() throws {
+        let result = try run(["validate", "--no-such-option"])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("no-such-option"), result.stderr)
+    }
+}
+
+extension ValidateCommandTests {
+    /// The original operator's samples are converted and allowed.
+    func testOriginalOperatorSampleIsConvertedAndValid() throws {
+        let result = try run(["validate", "-f", try write("mini.yaml", ManifestFixtures.alphaYAML)])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertEqual(result.stdout, "raycluster.ray.io/raycluster-sample valid (converted from ray.io/v1alpha1)\n")
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+
+/// certs/generate.sh makes what a webhook needs: ECDSA P-256, the names in SANs (not CN), a chain.
+final class CertificateScriptTests: XCTestCase {
+    func makeDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    func openssl(_ arguments: [String]) throws -> ProcessResult {
+        guard ProcessRunner.commandExists("openssl") else { throw XCTSkip("openssl is not installed") }
+        return try ProcessRunner.run("openssl", arguments)
+    }
+
+    func testServingCertificateHasSANsChainAndP256() throws {
+        let dir = try makeDirectory()
+        let made = try ProcessRunner.run(Paths.file("certs/generate.sh").path,
+                                         ["-o", dir.path, "--dns", "webhook.example.test", "--dns", "localhost", "--ip", "127.0.0.1"])
+        XCTAssertTrue(made.succeeded, made.stderr)
+        for file in ["tls.crt", "tls.key", "ca.crt", "ca.key"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(file).path), file)
+        }
+        let chain = try String(contentsOf: dir.appendingPathComponent("tls.crt"), encoding: .utf8)
+        XCTAssertEqual(chain.components(separatedBy: "BEGIN CERTIFICATE").count - 1, 2, "tls.crt holds the leaf and the CA")
+        let text = try openssl(["x509", "-in", dir.appendingPathComponent("tls.crt").path, "-noout", "-text"])
+        XCTAssertTrue(text.succeeded, text.stderr)
+        XCTAssertTrue(text.stdout.contains("DNS:webhook.example.test"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("IP Address:127.0.0.1"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("prime256v1") || text.stdout.contains("P-256"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("TLS Web Server Authentication"), text.stdout)
+        XCTAssertFalse(text.stdout.contains("CN = webhook.example.test"), "the CN must not carry the host name")
+        let verify = try openssl(["verify", "-CAfile", dir.appendingPathComponent("ca.crt").path,
+                                  "-verify_hostname", "webhook.example.test", dir.appendingPathComponent("tls.crt").path])
+        XCTAssertTrue(verify.succeeded, verify.combined)
+        let wrongName = try openssl(["verify", "-CAfile", dir.appendingPathComponent("ca.crt").path,
+                                     "-verify_hostname", "other.example.test", dir.appendingPathComponent("tls.crt").path])
+        XCTAssertFalse(wrongName.succeeded, "a name not in the SANs must not verify")
+        // The key matches the certificate.
+        let keyPub = try openssl(["pkey", "-in", dir.appendingPathComponent("tls.key").path, "-pubout"])
+        let certPub = try openssl(["x509", "-in", dir.appendingPathComponent("tls.crt").path, "-noout", "-pubkey"])
+        XCTAssertEqual(keyPub.stdout, certPub.stdout)
+    }
+
+    func testRerunKeepsTheCAUnlessAskedForANewOne() throws {
+        let dir = try makeDirectory()
+        let script = Paths.file("certs/generate.sh").path
+        XCTAssertTrue(try ProcessRunner.run(script, ["-o", dir.path]).succeeded)
+        let ca1 = try Data(contentsOf: dir.appendingPathComponent("ca.crt"))
+        let leaf1 = try Data(contentsOf: dir.appendingPathComponent("tls.crt"))
+        XCTAssertTrue(try ProcessRunner.run(script, ["-o", dir.path]).succeeded)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("ca.crt")), ca1, "the registered caBundle stays valid")
+        XCTAssertNotEqual(try Data(contentsOf: dir.appendingPathComponent("tls.crt")), leaf1)
+        XCTAssertTrue(try ProcessRunner.run(script, ["-o", dir.path, "--new-ca"]).succeeded)
+        XCTAssertNotEqual(try Data(contentsOf: dir.appendingPathComponent("ca.crt")), ca1)
+        // Defaults cover the in-cluster Service names and loopback.
+        let text = try openssl(["x509", "-in", dir.appendingPathComponent("tls.crt").path, "-noout", "-ext", "subjectAltName"])
+        XCTAssertTrue(text.stdout.contains("DNS:webhook-service.ray-system.svc"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("DNS:webhook-service.ray-system.svc.cluster.local"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("IP Address:127.0.0.1"), text.stdout)
+    }
+
+    func testRejectsBadArguments() throws {
+        let result = try ProcessRunner.run(Paths.file("certs/generate.sh").path, ["--days", "many"])
+        XCTAssertEqual(result.status, 2)
+        let unknown = try ProcessRunner.run(Paths.file("certs/generate.sh").path, ["--bogus"])
+        XCTAssertEqual(unknown.status, 2)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import RayAPI
+import XCTest
+
+/// The committed CRD is exactly what crd-gen generates now, and has the facts of issue 6.
+/// No API server needed.
+final class GeneratedCRDTests: XCTestCase {
+    static let crdPath = "config/crd/bases/ray.io_rayclusters.yaml"
+
+    func testCommittedCRDIsUpToDate() throws {
+        let generator = try Paths.product("crd-gen")
+        let fresh = try ProcessRunner.run(generator.path, [], directory: Paths.repository)
+        XCTAssertTrue(fresh.succeeded, fresh.stderr)
+        let committed = try String(contentsOf: Paths.file(Self.crdPath), encoding: .utf8)
+        XCTAssertFalse(fresh.stdout.isEmpty)
+        if fresh.stdout != committed {
+            XCTFail("\(Self.crdPath) is stale: regenerate it with `swift run crd-gen > \(Self.crdPath)`")
+        }
+        // The --check mode agrees, and notices a change.
+        let check = try ProcessRunner.run(generator.path, ["--check", Self.crdPath], directory: Paths.repository)
+        XCTAssertEqual(check.status, fresh.stdout == committed ? 0 : 1, check.combined)
+        let tampered = FileManager.default.temporaryDirectory.appendingPathComponent("crd-\(UUID().uuidString).yaml")
+        try (committed + "# edited by hand\n").write(to: tampered, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: tampered) }
+        let stale = try ProcessRunner.run(generator.path, ["--check", tampered.path], directory: Paths.repository)
+        XCTAssertEqual(stale.status, 1, stale.combined)
+        XCTAssertTrue(stale.stderr.contains("stale"), stale.stderr)
+    }
+
+    /// The pinned definitions are what the generator reads: without them it fails loudly.
+    func testGeneratorFailsWithoutPinnedDefinitions() throws {
+        let generator = try Paths.product("crd-gen")
+        let result = try ProcessRunner.run(generator.path, ["--definitions", "/nonexistent/definitions.json"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("cannot read"), result.stderr)
+    }
+
+    func testCRDFacts() throws {
+        let crd = try manifestObject(file: Paths.file(Self.crdPath))
+        XCTAssertEqual(JSON.at(crd, "apiVersion") as? String, "apiextensions.k8s.io/v1")
+        XCTAssertEqual(JSON.at(crd, "metadata", "name") as? String, "rayclusters.ray.io")
+        XCTAssertEqual(JSON.at(crd, "spec", "group") as? String, "ray.io")
+        XCTAssertEqual(JSON.at(crd, "spec", "scope") as? String, "Namespaced")
+        XCTAssertEqual(JSON.at(crd, "spec", "names", "kind") as? String, "RayCluster")
+        XCTAssertEqual(JSON.at(crd, "spec", "names", "plural") as? String, "rayclusters")
+        XCTAssertEqual(JSON.at(crd, "spec", "names", "categories") as? [String], ["all"])
+        let versions = try XCTUnwrap(JSON.at(crd, "spec", "versions") as? [[String: Any]])
+        XCTAssertEqual(versions.map { $0["name"] as? String }, ["v1", "v1alpha1"])
+        XCTAssertEqual(versions.map { $0["served"] as? Bool }, [true, true])
+        XCTAssertEqual(versions.map { $0["storage"] as? Bool }, [true, false])
+        XCTAssertNil(versions[0]["deprecated"])
+        XCTAssertEqual(versions[1]["deprecated"] as? Bool, true)
+        XCTAssertNotNil(versions[1]["deprecationWarning"] as? String)
+        for version in versions {
+            XCTAssertNotNil(JSON.at(version, "subresources", "status"))
+            let columns = try XCTUnwrap(version["additionalPrinterColumns"] as? [[String: Any]])
+            XCTAssertEqual(columns.map { $0["name"] as? String },
+                           ["desired workers", "available workers", "cpus", "memory", "gpus", "tpus", "status", "age",
+                            "head pod IP", "head service IP"])
+            XCTAssertEqual(columns.first?["jsonPath"] as? String, ".status.desiredWorkerReplicas")
+        }
+        // v1: KubeRay's required lists and persisted defaults (kuberay-raycluster.md §3.1).
+        let v1 = try XCTUnwrap(JSON.at(versions[0], "schema", "openAPIV3Schema"))
+        XCTAssertEqual(JSON.at(v1, "properties", "spec", "required") as? [String], ["headGroupSpec"])
+        let worker = JSON.at(v1, "properties", "spec", "properties", "workerGroupSpecs", "items")
+        XCTAssertEqual(Set(JSON.at(worker, "required") as? [String] ?? []), ["groupName", "minReplicas", "maxReplicas", "template"])
+        let defaults: [String: Int] = ["replicas": 0, "minReplicas": 0, "maxReplicas": 2_147_483_647, "numOfHosts": 1, "priority": 0]
+        for (field, value) in defaults {
+            XCTAssertEqual(JSON.at(worker, "properties", field, "default") as? Int, value, field)
+        }
+        XCTAssertEqual(JSON.at(v1, "properties", "spec", "properties", "networkPolicy", "properties", "mode", "default") as? String, "DenyAll")
+        // Embedded Kubernetes types are expanded, not left open.
+        let container = JSON.at(v1, "properties", "spec", "properties", "headGroupSpec", "properties", "template",
+                                "properties", "spec", "properties", "containers", "items")
+        XCTAssertEqual(JSON.at(container, "properties", "image", "type") as? String, "string")
+        XCTAssertEqual(JSON.at(container, "properties", "ports", "x-kubernetes-list-type") as? String, "map")
+        XCTAssertEqual(JSON.at(container, "properties", "resources", "properties", "limits", "additionalProperties",
+                               "x-kubernetes-int-or-string") as? Bool, true)
+        // v1alpha1: the original operator's API.
+        let v1alpha1 = try XCTUnwrap(JSON.at(versions[1], "schema", "openAPIV3Schema"))
+        XCTAssertEqual(Set(JSON.at(v1alpha1, "properties", "spec", "required") as? [String] ?? []), ["clusterName", "images"])
+        XCTAssertEqual(JSON.at(v1alpha1, "properties", "spec", "properties", "extensions", "items", "required") as? [String], ["replicas"])
+        // No CEL anywhere: Kubernetes 1.20 would reject it.
+        let text = try String(contentsOf: Paths.file(Self.crdPath), encoding: .utf8)
+        XCTAssertFalse(text.contains("x-kubernetes-validations"))
+    }
+}
+
+/// Every document of a manifest (YAML or JSON), read with the project's own manifest decoder and
+/// handed to the tests as Foundation JSON.
+func manifestDocuments(_ text: String, source: String) throws -> [[String: Any]] {
+    let documents = try Manifest.decode(Array(text.utf8), source: source)
+    return try documents.map { try JSON.object($0.jsonString) }
+}
+
+/// A manifest file with exactly one object (a `kind: List` counts as its items: see `manifestDocuments`).
+func manifestObject(file: URL) throws -> [String: Any] {
+    let documents = try manifestDocuments(try String(contentsOf: file, encoding: .utf8), source: file.path)
+    if documents.count == 1, let only = documents.first { return only }
+    return ["kind": "List", "items": documents]
+}

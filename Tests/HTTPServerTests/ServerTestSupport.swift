@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import XCTest
+@testable import HTTPServer
+
+/// Output of a finished subprocess.
+struct ServerProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var timedOut: Bool
+}
+
+/// Runs a real client (curl, openssl, python3) to completion, with a timeout.
+func runProcess(_ arguments: [String], stdin: Data? = nil, timeout: Double = 30, environment: [String: String]? = nil) -> ServerProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = inPipe
+    do { try process.run() } catch {
+        return ServerProcessResult(status: -1, stdout: "", stderr: "spawn failed: \(error)", timedOut: false)
+    }
+    let outData = ServerLockedData(), errData = ServerLockedData()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async { outData.set(outPipe.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+    group.enter()
+    DispatchQueue.global().async { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+    if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: stdin) }
+    try? inPipe.fileHandleForWriting.close()
+    var timedOut = false
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning {
+        if Date() > deadline {
+            timedOut = true
+            process.terminate()
+            break
+        }
+        usleep(10_000)
+    }
+    process.waitUntilExit()
+    _ = group.wait(timeout: .now() + 5)
+    return ServerProcessResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData.get(), as: UTF8.self),
+                         stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: timedOut)
+}
+
+final class ServerLockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
+    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// A fresh temporary directory, removed by the caller (tests use `addTeardownBlock`).
+func makeServerTempDirectory(_ name: String = "server-test") -> String {
+    let path = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A self-signed ECDSA P-256 certificate for localhost/127.0.0.1/::1 made with the openssl CLI.
+struct ServerTestCertificate {
+    var certificatePath: String
+    var keyPath: String
+    var commonName: String
+
+    static func make(in directory: String, name: String = "tls", commonName: String = "localhost", rsa: Bool = false) throws -> ServerTestCertificate {
+        let cert = "\(directory)/\(name).crt", key = "\(directory)/\(name).key"
+        let keyArgs = rsa ? ["-newkey", "rsa:2048"] : ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        let result = runProcess(["openssl", "req", "-x509"] + keyArgs + ["-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                          "-subj", "/CN=\(commonName)", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"])
+        guard result.status == 0 else { throw ServerTestError("openssl req failed: \(result.stderr)") }
+        return ServerTestCertificate(certificatePath: cert, keyPath: key, commonName: commonName)
+    }
+
+    var files: TLSFiles { TLSFiles(certificatePath: certificatePath, keyPath: keyPath) }
+}
+
+struct ServerTestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Routes most tests use.
+enum ServerTestRoutes {
+    static let echo = Route("/echo", methods: [.post, .put], acceptedMediaType: "application/json") { request in
+        HTTPResponse.json(200, Array(#"{"bytes":\#(request.body.count)}"#.utf8))
+    }
+    static let hello = Route("/hello", methods: [.get]) { _ in
+        HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("hello\n".utf8))
+    }
+    static let slow = Route("/slow", methods: [.get]) { request in
+        let seconds = Double(request.head.query?.split(separator: "=").last.map(String.init) ?? "1") ?? 1
+        usleep(UInt32(max(0, min(seconds, 30)) * 1_000_000))
+        return HTTPResponse(status: 200, body: Array("slow done\n".utf8))
+    }
+    static let small = Route("/small", methods: [.post], maxBodyBytes: 1024) { request in
+        HTTPResponse(status: 200, body: Array("got \(request.body.count)\n".utf8))
+    }
+    static var router: Router { Router([echo, hello, slow, small]) }
+}
+
+/// A real server on 127.0.0.1 with a random port and a fresh certificate.
+final class ServerUnderTest {
+    let server: Server
+    let port: Int
+    let directory: String
+    let certificate: ServerTestCertificate
+
+    init(configuration: ServerConfiguration = ServerConfiguration(ioThreads: 2, workerThreads: 2),
+         router: Router = ServerTestRoutes.router, host: String = "127.0.0.1", tls: Bool = true) throws {
+        directory = makeServerTempDirectory()
+        certificate = try ServerTestCertificate.make(in: directory)
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .warning
+        server = Server(configuration: configuration, logger: logger)
+        if tls { server.setTLSContext(try TLSContext.load(certificate.files)) }
+        port = try server.addListener(ListenAddress(host: host, port: 0), tls: tls, router: router, name: "test")
+        try server.start()
+    }
+
+    var url: String { "https://127.0.0.1:\(port)" }
+
+    func stop() {
+        server.stopNow()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Python helpers run with `python3 -c`; `SERVER_PORT` etc. come through the environment.
+func runPython(_ script: String, environment: [String: String] = [:], timeout: Double = 60) -> ServerProcessResult {
+    runProcess(["python3", "-c", script], timeout: timeout, environment: environment)
+}
+
+/// Python prelude: `connect()` returns a TLS socket to the test server (no verification).
+let serverPythonPrelude = """
+import os, socket, ssl, sys, time
+PORT = int(os.environ["SERVER_PORT"])
+HOST = os.environ.get("SERVER_HOST", "127.0.0.1")
+def context():
+    c = ssl.create_default_context()
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    c.set_alpn_protocols(["http/1.1"])
+    return c
+def connect(tls=True, timeout=10):
+    s = socket.create_connection((HOST, PORT), timeout=timeout)
+    if tls:
+        s = context().wrap_socket(s, server_hostname="localhost")
+    return s
+def read_response(s):
+    data = b""
+    while b"\\r\\n\\r\\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, rest = data.partition(b"\\r\\n\\r\\n")
+    length = 0
+    for line in head.split(b"\\r\\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v.strip())
+    while len(rest) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return head + b"\\r\\n\\r\\n" + rest[:length]
+def status_of(response):
+    try:
+        return int(response.split(b" ", 2)[1])
+    except Exception:
+        return 0
+
+"""

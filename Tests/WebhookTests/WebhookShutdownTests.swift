@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+
+/// The built `ray-operator webhook` binary as a subprocess: start-up, flags, and SIGTERM under load.
+final class WebhookShutdownTests: XCTestCase {
+    private func certificateDirectory() throws -> String {
+        let directory = webhookTempDirectory("webhook-bin")
+        let pair = try webhookMakeCertificate(in: directory, commonName: "localhost")
+        try pair.certificate.write(to: URL(fileURLWithPath: directory + "/tls.crt"))
+        try pair.key.write(to: URL(fileURLWithPath: directory + "/tls.key"))
+        return directory
+    }
+
+    func testSIGTERMDuringLoadLosesNoRequest() throws {
+        let binary = try XCTUnwrap(webhookBinary(), "ray-operator is not built next to the tests")
+        let directory = try certificateDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let webhook = try WebhookChild(["webhook", "--port", "0", "--bind-address", "127.0.0.1", "--cert-dir", directory,
+                                        "--metrics-bind-address", "0", "--health-probe-bind-address", "127.0.0.1:0",
+                                        "--drain-seconds", "2", "--shutdown-grace-seconds", "5", "--log-format", "json"],
+                                       executable: binary)
+        let port = try XCTUnwrap(webhook.waitForLog(#""address":"[^"]*:(\d+)"[^\n]*"listener":"webhook""#, timeout: 20), webhook.stderr)
+        let healthPort = try XCTUnwrap(webhook.waitForLog(#""address":"[^"]*:(\d+)"[^\n]*"listener":"health""#, timeout: 5), webhook.stderr)
+
+        // 8 keep-alive clients hammer the webhook; a request that was sent and got no complete
+        // response is lost. A refused connection after the drain is not (nothing was sent).
+        let load = try WebhookChild(["python3", "-c", webhookPythonPrelude + """
+        lock = threading.Lock()
+        stats = {"served": 0, "lost": 0, "closes": 0, "errors": []}
+        def worker():
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    s = connect(timeout=15)
+                except Exception:
+                    return            # the server stopped accepting: done
+                while True:
+                    try:
+                        s.sendall(REQUEST)
+                        r = read_response(s)
+                    except Exception as e:
+                        r = b""
+                        with lock: stats["errors"].append(repr(e))
+                    if not r.startswith(b"HTTP/1.1 "):
+                        with lock: stats["lost"] += 1
+                        break
+                    with lock: stats["served"] += 1
+                    if b"Connection: close" in r:
+                        with lock: stats["closes"] += 1
+                        s.close()
+                        break
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        print(stats["served"] > 100, stats["lost"], stats["closes"] > 0, stats["errors"][:3])
+        print(stats["served"], stats["closes"], file=sys.stderr)
+        """], environment: ["SERVER_PORT": port])
+        sleep(1)
+        let signalled = Date()
+        webhook.signal(SIGTERM)
+        usleep(200_000)
+        let ready = webhookRun(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(healthPort)/readyz"])
+        XCTAssertEqual(ready.stdout, "500", "readiness must fail at once after SIGTERM")
+        load.wait(timeout: 60)
+        let status = webhook.wait(timeout: 30)
+        XCTAssertEqual(load.stdout, "True 0 True []\n", load.stderr)
+        XCTAssertEqual(status, 0, webhook.stderr)
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(signalled), 2, "the drain window was not honoured")
+        XCTAssertTrue(webhook.stderr.contains("shutdown: done"), webhook.stderr)
+    }
+
+    func testBadFeatureGatesExitWith2() throws {
+        let binary = try XCTUnwrap(webhookBinary())
+        let result = webhookRun([binary, "webhook", "--feature-gates", "NoSuchGate=true", "--port", "0",
+                                 "--metrics-bind-address", "0", "--health-probe-bind-address", "0"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        XCTAssertTrue(result.stderr.contains("feature-gates"), result.stderr)
+    }
+
+    func testBadAddressAndUnusableCertificateExitWith1() throws {
+        let binary = try XCTUnwrap(webhookBinary())
+        let badAddress = webhookRun([binary, "webhook", "--port", "0", "--metrics-bind-address", "nonsense",
+                                     "--health-probe-bind-address", "0"])
+        XCTAssertEqual(badAddress.status, 1, badAddress.stderr)
+        XCTAssertTrue(badAddress.stderr.contains("metrics-bind-address"), badAddress.stderr)
+        let directory = webhookTempDirectory("webhook-bad-cert")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: directory + "/tls.crt"))
+        try Data("not a key".utf8).write(to: URL(fileURLWithPath: directory + "/tls.key"))
+        let badCert = webhookRun([binary, "webhook", "--port", "0", "--cert-dir", directory,
+                                  "--metrics-bind-address", "0", "--health-probe-bind-address", "0"])
+        XCTAssertEqual(badCert.status, 1, badCert.stderr)
+        XCTAssertTrue(badCert.stderr.contains("cannot load the serving certificate"), badCert.stderr)
+    }
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Admission benchmark (issue 4, item 6).
+#
+# 1. `admission-bench` (release): µs per object for validate and default on KubeRay's complete
+#    sample and on a 200-group object, and parse+validate+serialize of a ~10 KB AdmissionReview.
+# 2. When `ray-operator webhook` is implemented: the release webhook and nginx (fixed reply, same
+#    certificate, same ~10 KB POST) under wrk over keep-alive TLS, in the same run:
+#    requests/s and p99 of each; then the webhook's p99 at half its own maximum rate (wrk paced
+#    with a per-request delay from its Lua `delay()` hook, since wrk2 is not in Debian).
+#
+# Targets: validate+default ≤ 20 µs; webhook ≥ 0.5× nginx requests/s; p99 ≤ 2 ms at half load.
+# Everything runs on 127.0.0.1 and stops by itself. Env: DURATION (s, default 10), CONNECTIONS
+# (default 32), THREADS (wrk threads, default 2), SCRATCH (build dir, default .build-admission).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+SCRATCH=${SCRATCH:-.build-admission}
+PORT=${PORT:-19443}
+NGINX_PORT=${NGINX_PORT:-19444}
+WORK=$(mktemp -d /tmp/admission-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== building (release)"
+swift build -c release --scratch-path "$SCRATCH" --product admission-bench >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product ray-operator >/dev/null
+BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+
+echo "== micro-benchmark"
+"$BIN/admission-bench" --write-review "$WORK/review.json"
+
+for tool in wrk nginx curl openssl; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "== installing wrk and nginx (Debian packages)"
+        apt-get install -y -qq wrk nginx-light >/dev/null 2>&1 || apt-get install -y -qq wrk nginx >/dev/null
+        break
+    fi
+done
+
+echo "== certificate (ECDSA P-256, localhost)"
+mkdir -p "$WORK/certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$WORK/certs/tls.key" -out "$WORK/certs/tls.crt" 2>/dev/null
+
+echo "== starting the webhook on :$PORT"
+"$BIN/ray-operator" webhook --port "$PORT" --bind-address 127.0.0.1 --cert-dir "$WORK/certs" \
+    --metrics-bind-address 127.0.0.1:19480 --health-probe-bind-address 127.0.0.1:19481 >"$WORK/webhook.log" 2>&1 &
+hook=$!
+PIDS+=("$hook")
+sleep 1
+if ! kill -0 "$hook" 2>/dev/null; then
+    status=0; wait "$hook" || status=$?
+    if [ "$status" = 3 ]; then echo "ray-operator webhook is not implemented in this build: HTTPS part skipped"; exit 0; fi
+    echo "the webhook exited with status $status:"; cat "$WORK/webhook.log"; exit 1
+fi
+
+# nginx answering a fixed AdmissionReview to the same POST, same certificate.
+mkdir -p "$WORK/nginx/logs"
+REPLY='{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","response":{"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","allowed":true}}'
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes auto;
+user root;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 90s;
+    client_body_buffer_size 64k;
+    client_max_body_size 3m;
+    server {
+        listen 127.0.0.1:$NGINX_PORT ssl;
+        ssl_certificate $WORK/certs/tls.crt;
+        ssl_certificate_key $WORK/certs/tls.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location / {
+            default_type application/json;
+            return 200 '$REPLY';
+        }
+    }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' &
+PIDS+=($!)
+
+for url in "https://127.0.0.1:$PORT/validate-ray-io-v1-raycluster" "https://127.0.0.1:$NGINX_PORT/"; do
+    for _ in $(seq 1 100); do
+        if curl -ksf -o /dev/null -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" "$url"; then break; fi
+        sleep 0.1
+    done
+done
+echo "webhook answer to the review:"
+curl -ks -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" \
+    "https://127.0.0.1:$PORT/validate-ray-io-v1-raycluster"; echo
+
+cat >"$WORK/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$WORK/review.json", "rb"); wrk.body = f:read("*a"); f:close()
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+if pause > 0 then function delay() return pause end end
+LUA
+
+# Runs wrk; prints "<requests/s> <p99 ms>".
+run_wrk() { # url connections
+    local out
+    out=$(wrk -t"$THREADS" -c"$2" -d"${DURATION}s" --latency -s "$WORK/post.lua" "$1")
+    echo "$out" >>"$WORK/wrk.log"
+    local rps p99
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}')
+    local errors
+    errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}')
+    [ -n "$errors" ] && echo "   wrk: $errors" >&2
+    echo "$rps $p99"
+}
+
+echo "== wrk: $CONNECTIONS connections, $THREADS threads, ${DURATION}s, keep-alive TLS, $(wc -c <"$WORK/review.json") byte POST"
+read -r hook_rps hook_p99 < <(run_wrk "https://127.0.0.1:$PORT/validate-ray-io-v1-raycluster" "$CONNECTIONS")
+read -r nginx_rps nginx_p99 < <(run_wrk "https://127.0.0.1:$NGINX_PORT/" "$CONNECTIONS")
+read -r mut_rps mut_p99 < <(run_wrk "https://127.0.0.1:$PORT/mutate-ray-io-v1-raycluster" "$CONNECTIONS")
+printf '%-44s %10s req/s   p99 %7s ms\n' "webhook /validate (max load)" "$hook_rps" "$hook_p99"
+printf '%-44s %10s req/s   p99 %7s ms\n' "webhook /mutate (max load)" "$mut_rps" "$mut_p99"
+printf '%-44s %10s req/s   p99 %7s ms\n' "nginx fixed reply (max load)" "$nginx_rps" "$nginx_p99"
+ratio=$(awk -v a="$hook_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+echo "webhook / nginx requests/s: $ratio (target ≥ 0.50: $(awk -v r="$ratio" 'BEGIN { print (r >= 0.5 ? "met" : "MISSED") }'))"
+
+# Half load: each connection waits DELAY ms between requests, so the offered rate is about
+# connections × 1000 / DELAY requests/s.
+half=$(awk -v r="$hook_rps" 'BEGIN { printf "%d", r / 2 }')
+delay_ms=10
+conns=$(awk -v h="$half" -v d="$delay_ms" 'BEGIN { c = int(h * d / 1000 + 0.5); if (c < 2) c = 2; print c }')
+read -r half_rps half_p99 < <(WRK_DELAY_MS=$delay_ms run_wrk "https://127.0.0.1:$PORT/validate-ray-io-v1-raycluster" "$conns")
+printf '%-44s %10s req/s   p99 %7s ms\n' "webhook /validate at half load ($conns conns)" "$half_rps" "$half_p99"
+echo "p99 at half load: $half_p99 ms (target ≤ 2 ms: $(awk -v p="$half_p99" 'BEGIN { print (p <= 2 ? "met" : "MISSED") }'))"
