@@ -9,8 +9,9 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so that editing sources does not re-fetch them.
-COPY Package.swift Package.resolved ./
+# Dependencies first, so that editing sources does not re-fetch them. Package.resolved is copied
+# when the checkout has one (the glob matches nothing otherwise, and COPY still succeeds).
+COPY Package.swift Package.resolve[d] ./
 RUN swift package resolve
 # Every target Package.swift declares must exist on disk, tests and tools included.
 COPY Sources ./Sources

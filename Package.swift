@@ -50,6 +50,8 @@ let package = Package(
         .executableTarget(name: "json-bench", dependencies: ["RayAPI"]),
         .executableTarget(name: "admission-bench", dependencies: ["Admission", "RayAPI"]),
         .executableTarget(name: "conversion-bench", dependencies: ["Admission", "RayAPI"]),
+        // The HTTPS server alone, serving a fixed 1 KB answer, for benchmarks/server-bench.sh.
+        .executableTarget(name: "server-bench", dependencies: ["HTTPServer"]),
         .executableTarget(name: "crd-gen", dependencies: ["RayAPI"]),
 
         .testTarget(name: "RayAPITests", dependencies: ["RayAPI"]),

@@ -40,7 +40,8 @@ echo "== micro-benchmark"
 for tool in wrk nginx curl openssl; do
     if ! command -v "$tool" >/dev/null; then
         echo "== installing wrk and nginx (Debian packages)"
-        apt-get install -y -qq wrk nginx-light >/dev/null 2>&1 || apt-get install -y -qq wrk nginx >/dev/null
+        apt="apt-get -o DPkg::Lock::Timeout=300 -y -qq"
+        $apt install wrk nginx-light >/dev/null 2>&1 || { $apt update >/dev/null; $apt install wrk nginx-light >/dev/null; }
         break
     fi
 done

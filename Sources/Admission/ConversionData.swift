@@ -62,13 +62,13 @@ enum ConversionAnnotation {
         root["metadata"]?["annotations"]?[key]
     }
 
-    /// The keep-empty flags for an object's metadata (computed without our annotation).
+    /// The keep-empty flags describing an object's metadata: it has an empty annotations map, or
+    /// empty metadata. (A map holding only our annotation gets its annotation back, so never ends
+    /// up empty on the way back.)
     static func flags(of root: JSONObject) -> (annotations: Bool, metadata: Bool) {
         guard case .object(let metadata)? = root["metadata"] else { return (false, false) }
         var annotations = false
-        if case .object(let map)? = metadata["annotations"] {
-            annotations = map.members.allSatisfy { $0.key == key }
-        }
+        if case .object(let map)? = metadata["annotations"] { annotations = map.isEmpty }
         return (annotations, metadata.isEmpty)
     }
 

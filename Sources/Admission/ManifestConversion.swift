@@ -43,7 +43,7 @@ public enum ManifestConversion {
                 do {
                     objects.append(try RayClusterConverter.convert(document, to: outputVersion))
                 } catch {
-                    return failure("error: \(source.name): RayCluster \(ConversionReview.objectName(document)): \(error.message)")
+                    return failure("error: \(source.name): \(ConversionReview.objectName(document)): \(error.message)")
                 }
             }
         }

@@ -59,36 +59,47 @@ public enum RayClusterConverter {
 
         let core = data.encoded().map(JSONValue.string)
 
+        // The target's own annotation: the data above, unless the source's data guarded the
+        // target's own value and what that guard projected is still what we would write.
+        let ownGuardOfTarget = restoring?.annotation.flatMap(ConversionResidual.asGuard)
+        func targetAnnotation(_ data: ConversionData) -> JSONValue? {
+            if let guarded = ownGuardOfTarget, ConversionEquality.same(core, guarded.projected) { return guarded.value }
+            return data.encoded().map(JSONValue.string)
+        }
+
         // The source's own annotation comes back as the data that restores this target, which the
         // way back regenerates; anything else it held (a foreign value, data describing fields
-        // edited since) is guarded so that it comes back as it was.
+        // edited since) is guarded so that it comes back as it was. What is regenerated depends on
+        // the target's final metadata, which depends on the guard: settle it in two rounds.
         var regenerated = ConversionData(apiVersion: apiVersion, spec: nil)
         if restoring?.spec != nil, !ConversionEquality.same(target, fresh) {
             regenerated.spec = ConversionResidual.build(target, fresh, ConversionShapes.spec(forAPIVersion: apiVersion))
         }
-        regenerated.keepEmptyAnnotations = flags.annotations
-        regenerated.keepEmptyMetadata = flags.metadata
-        let expected = regenerated.encoded().map(JSONValue.string)
-        if !ConversionEquality.same(ownAnnotation, expected) {
-            let guarded = ConversionResidual.guardValue(value: ownAnnotation, projected: expected)
-            // Guards only nest when both sides keep being edited; past this size the source's
-            // annotation is left to be regenerated instead.
-            if guarded.serialized().count <= maxGuardedAnnotationBytes { data.annotation = guarded }
-        }
-
-        // The target's own annotation: the data above, unless the source's data kept the target's
-        // own value and nothing it guards has changed.
-        var annotation = data.encoded().map(JSONValue.string)
-        if let guarded = restoring?.annotation.flatMap(ConversionResidual.asGuard),
-           ConversionEquality.same(core, guarded.projected) {
-            annotation = guarded.value
+        let keepAnnotations = restoring?.keepEmptyAnnotations ?? false
+        let keepMetadata = restoring?.keepEmptyMetadata ?? false
+        var annotation = targetAnnotation(data)
+        for _ in 0..<2 {
+            var final = root
+            try ConversionAnnotation.set(annotation, in: &final, keepEmptyAnnotations: keepAnnotations, keepEmptyMetadata: keepMetadata)
+            let targetFlags = ConversionAnnotation.flags(of: final)
+            regenerated.keepEmptyAnnotations = targetFlags.annotations
+            regenerated.keepEmptyMetadata = targetFlags.metadata
+            let expected = regenerated.encoded().map(JSONValue.string)
+            var ownGuard: JSONValue?
+            if !ConversionEquality.same(ownAnnotation, expected) {
+                let guarded = ConversionResidual.guardValue(value: ownAnnotation, projected: expected)
+                // Guards only nest when both sides keep being edited; past this size the source's
+                // annotation is left to be regenerated instead.
+                if guarded.serialized().count <= maxGuardedAnnotationBytes { ownGuard = guarded }
+            }
+            if ConversionEquality.same(ownGuard, data.annotation) { break }
+            data.annotation = ownGuard
+            annotation = targetAnnotation(data)
         }
 
         root["apiVersion"] = .string(apiVersion)
         root["spec"] = target
-        try ConversionAnnotation.set(annotation, in: &root,
-                                     keepEmptyAnnotations: restoring?.keepEmptyAnnotations ?? false,
-                                     keepEmptyMetadata: restoring?.keepEmptyMetadata ?? false)
+        try ConversionAnnotation.set(annotation, in: &root, keepEmptyAnnotations: keepAnnotations, keepEmptyMetadata: keepMetadata)
         return .object(root)
     }
 

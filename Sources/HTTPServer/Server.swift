@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif

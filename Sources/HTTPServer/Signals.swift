@@ -1,4 +1,5 @@
 import Synchronization
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif

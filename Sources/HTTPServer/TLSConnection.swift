@@ -1,4 +1,5 @@
 import COpenSSL
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -42,10 +42,10 @@ final class ValidationMetadataTests: XCTestCase {
         assertErrors(object, ["metadata.name: Invalid value: \"\": RayCluster name should be a valid DNS1035 label: [\(Self.dns1035)]"])
     }
 
-    /// W3: the first repeated entry, whole, as compact JSON.
+    /// W3: the first repeated entry, whole, as compact JSON in KubeRay's Go struct field order.
     func testW3DuplicateGroupNamesShowTheWholeEntry() {
         let object = RC.cluster(workers: [RC.worker("group1"), RC.worker("group1")])
-        let entry = #"{"replicas":1,"minReplicas":1,"maxReplicas":5,"groupName":"group1","rayStartParams":{},"template":{"spec":{"containers":[{"name":"ray-worker","image":"rayproject/ray:2.46.0","resources":{"limits":{"cpu":"1","memory":"2G"},"requests":{"cpu":"1","memory":"2G"}}}]}}}"#
+        let entry = #"{"groupName":"group1","replicas":1,"minReplicas":1,"maxReplicas":5,"rayStartParams":{},"template":{"spec":{"containers":[{"name":"ray-worker","image":"rayproject/ray:2.46.0","resources":{"limits":{"cpu":"1","memory":"2G"},"requests":{"cpu":"1","memory":"2G"}}}]}}}"#
         let outcome = RayClusterValidator.validate(object)
         XCTAssertEqual(outcome.errors.map(\.message), ["spec.workerGroupSpecs[1]: Invalid value: \(entry): worker group names must be unique"])
         XCTAssertEqual(outcome.errors.first?.kind, .invalid)

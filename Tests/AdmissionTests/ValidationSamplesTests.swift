@@ -39,3 +39,24 @@ final class ValidationSamplesTests: XCTestCase {
         }
     }
 }
+
+/// The original operator's v1alpha1 samples, converted to v1 by the webhook's conversion, are
+/// accepted (the judging line).
+final class ValidationConvertedSamplesTests: XCTestCase {
+    func testConvertedV1Alpha1SamplesAreValid() throws {
+        let dir = ValidationSamplesTests.samplesDirectory
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        var judged = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: dir + "/" + file) else { continue }
+            for document in try Manifest.decode(Array(data), source: file)
+            where document["apiVersion"] == "ray.io/v1alpha1" && document["kind"] == "RayCluster" {
+                let v1 = try RayClusterConverter.convert(document, to: "ray.io/v1")
+                let outcome = RayClusterValidator.validate(v1)
+                XCTAssertEqual(outcome.errors.map(\.message), [], file)
+                judged += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(judged, 1, "expected the original operator's samples in config/samples")
+    }
+}

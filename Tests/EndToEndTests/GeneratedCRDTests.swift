@@ -35,6 +35,45 @@ final class GeneratedCRDTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("cannot read"), result.stderr)
     }
 
+    func runGenerator(definitions: String) throws -> ProcessResult {
+        let generator = try Paths.product("crd-gen")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("defs-\(UUID().uuidString).json")
+        try definitions.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try ProcessRunner.run(generator.path, ["--definitions", file.path])
+    }
+
+    /// A reference cycle in the definitions stops at the named depth limit instead of recursing forever.
+    func testReferenceCycleIsRefused() throws {
+        let cyclic = #"{"kubernetesVersion":"test","source":"test","definitions":{"io.k8s.api.core.v1.PodTemplateSpec":{"type":"object","properties":{"self":{"$ref":"#/$defs/io.k8s.api.core.v1.PodTemplateSpec"}}}}}"#
+        let result = try runGenerator(definitions: cyclic)
+        XCTAssertEqual(result.status, 2, result.combined)
+        XCTAssertTrue(result.stderr.contains("deeper than 64 levels"), result.stderr)
+        XCTAssertTrue(result.stdout.isEmpty)
+    }
+
+    /// A definition the schema embeds but the pinned file lacks is named.
+    func testMissingDefinitionIsNamed() throws {
+        let result = try runGenerator(definitions: #"{"kubernetesVersion":"test","source":"test","definitions":{}}"#)
+        XCTAssertEqual(result.status, 2, result.combined)
+        XCTAssertTrue(result.stderr.contains("io.k8s.api.core.v1."), result.stderr)
+        let broken = try runGenerator(definitions: #"{"definitions": "#)
+        XCTAssertEqual(broken.status, 2, broken.combined)
+        XCTAssertTrue(broken.stderr.contains("invalid JSON"), broken.stderr)
+    }
+
+    /// The API server stores the CRD as one etcd object (1.5 MiB limit): keep a wide margin.
+    static let maxCRDJSONBytes = 1_000_000
+
+    func testCRDFitsInEtcd() throws {
+        let text = try String(contentsOf: Paths.file(Self.crdPath), encoding: .utf8)
+        let documents = try Manifest.decode(Array(text.utf8), source: Self.crdPath)
+        XCTAssertEqual(documents.count, 1)
+        let size = documents.first?.serialized().count ?? 0
+        XCTAssertGreaterThan(size, 100_000, "the embedded Kubernetes types are expanded")
+        XCTAssertLessThan(size, Self.maxCRDJSONBytes)
+    }
+
     func testCRDFacts() throws {
         let crd = try manifestObject(file: Paths.file(Self.crdPath))
         XCTAssertEqual(JSON.at(crd, "apiVersion") as? String, "apiextensions.k8s.io/v1")
@@ -76,6 +115,21 @@ final class GeneratedCRDTests: XCTestCase {
         XCTAssertEqual(JSON.at(container, "properties", "ports", "x-kubernetes-list-type") as? String, "map")
         XCTAssertEqual(JSON.at(container, "properties", "resources", "properties", "limits", "additionalProperties",
                                "x-kubernetes-int-or-string") as? Bool, true)
+        // controller-gen's expansion rules, and what Kubernetes 1.20 needs.
+        let podSpec = JSON.at(v1, "properties", "spec", "properties", "headGroupSpec", "properties", "template", "properties", "spec")
+        XCTAssertEqual(JSON.at(container, "properties", "ports", "items", "properties", "protocol", "default") as? String, "TCP",
+                       "a list-map key must be required or defaulted")
+        XCTAssertNil(JSON.at(podSpec, "properties", "imagePullSecrets", "x-kubernetes-list-type"),
+                     "imagePullSecrets' key `name` has no default 1.20 accepts, so it is a plain list")
+        XCTAssertNil(JSON.at(container, "properties", "imagePullPolicy", "enum"), "Kubernetes' Go enums are not enforced")
+        XCTAssertEqual(Set((JSON.at(v1, "properties", "spec", "properties", "headGroupSpec", "properties", "template",
+                                    "properties", "metadata", "properties") as? [String: Any] ?? [:]).keys),
+                       ["annotations", "finalizers", "labels", "name", "namespace"])
+        XCTAssertEqual(JSON.at(container, "properties", "livenessProbe", "properties", "httpGet", "properties", "port",
+                               "x-kubernetes-int-or-string") as? Bool, true)
+        XCTAssertNotNil(JSON.at(v1, "properties", "spec", "properties", "headGroupSpec", "properties", "headService",
+                                "properties", "spec", "properties", "ports"))
+        XCTAssertEqual(JSON.at(v1, "properties", "status", "properties", "conditions", "x-kubernetes-list-map-keys") as? [String], ["type"])
         // v1alpha1: the original operator's API.
         let v1alpha1 = try XCTUnwrap(JSON.at(versions[1], "schema", "openAPIV3Schema"))
         XCTAssertEqual(Set(JSON.at(v1alpha1, "properties", "spec", "required") as? [String] ?? []), ["clusterName", "images"])

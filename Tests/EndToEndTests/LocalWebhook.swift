@@ -20,6 +20,8 @@ final class LocalWebhook {
 
     /// How long the webhook may take to answer /readyz after it starts.
     static let startTimeout: TimeInterval = 30
+    /// How long the webhook may take to exit after SIGTERM before it is killed.
+    static let stopTimeout: TimeInterval = 20
 
     init(kubeconfig: String) throws {
         kubectl = Kubectl(kubeconfig: kubeconfig)
@@ -123,8 +125,8 @@ final class LocalWebhook {
         _ = try? kubectl.run(["delete", "mutatingwebhookconfiguration", "mraycluster.ray.io", "--ignore-not-found"])
         _ = try? kubectl.run(["delete", "crd", "rayclusters.ray.io", "--ignore-not-found", "--wait=true", "--timeout=60s"])
         if process.isRunning {
-            process.terminate()  // SIGTERM: the graceful path
-            let deadline = Date().addingTimeInterval(10)
+            process.terminate()  // SIGTERM: the graceful path (the webhook drains for up to 10 s)
+            let deadline = Date().addingTimeInterval(Self.stopTimeout)
             while process.isRunning && Date() < deadline { usleep(50_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }

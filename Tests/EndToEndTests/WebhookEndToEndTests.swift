@@ -5,7 +5,7 @@ import XCTest
 /// generated CRD and our webhook configurations, served by a local `ray-operator webhook`.
 final class WebhookEndToEndTests: XCTestCase {
     nonisolated(unsafe) static var webhook: LocalWebhook?
-    nonisolated(unsafe) static var setupFailure: String?
+    nonisolated(unsafe) static var setupFailure: (any Error)?
 
     static var kubeconfig: String? {
         let value = ProcessInfo.processInfo.environment["RAY_E2E_KUBECONFIG"] ?? ""
@@ -20,7 +20,7 @@ final class WebhookEndToEndTests: XCTestCase {
             webhook = started
             try started.install()
         } catch {
-            setupFailure = "\(error)"
+            setupFailure = error
         }
     }
 
@@ -33,7 +33,10 @@ final class WebhookEndToEndTests: XCTestCase {
     var webhook: LocalWebhook {
         get throws {
             guard Self.kubeconfig != nil else { throw XCTSkip("RAY_E2E_KUBECONFIG is not set (scripts/test sets it)") }
-            if let failure = Self.setupFailure { throw E2EError("end-to-end setup failed: \(failure)") }
+            if let failure = Self.setupFailure {
+                if failure is XCTSkip { throw failure }  // e.g. the binary is not built
+                throw E2EError("end-to-end setup failed: \(failure)")
+            }
             guard let webhook = Self.webhook else { throw E2EError("end-to-end setup did not run") }
             return webhook
         }
@@ -90,6 +93,32 @@ final class WebhookEndToEndTests: XCTestCase {
                                               "-f", "-"], stdin: built.stdout)
         XCTAssertTrue(result.succeeded, result.stderr)
         XCTAssertEqual(result.stdout, "/convert")
+    }
+
+    /// Every object of `config/default` whose kind this API server serves is valid (server-side
+    /// dry run). cert-manager kinds need cert-manager; the PodDisruptionBudget is policy/v1 (1.21+).
+    func testDefaultObjectsAreAcceptedByTheAPIServer() throws {
+        let webhook = try webhook
+        let built = try ProcessRunner.run("kubectl", ["kustomize", Paths.file("config/default").path])
+        XCTAssertTrue(built.succeeded, built.stderr)
+        let served: Set<String> = ["ServiceAccount", "Role", "RoleBinding", "Service", "Deployment",
+                                   "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "CustomResourceDefinition"]
+        var objects: [[String: Any]] = []
+        for var object in try manifestDocuments(built.stdout, source: "config/default") where served.contains(object["kind"] as? String ?? "") {
+            // Namespaced objects go to the test's namespace instead of ray-system.
+            if var metadata = object["metadata"] as? [String: Any], metadata["namespace"] != nil {
+                metadata["namespace"] = webhook.namespace
+                object["metadata"] = metadata
+            }
+            objects.append(object)
+        }
+        XCTAssertEqual(objects.count, 9, "ServiceAccount, Role, RoleBinding, 2 Services, Deployment, 2 webhook configurations, CRD")
+        let list: [String: Any] = ["apiVersion": "v1", "kind": "List", "items": objects]
+        // Same field manager as the install, so the dry run replaces its `url` client configs.
+        let result = try webhook.kubectl.run(["apply", "--server-side", "--force-conflicts", "--field-manager", "ray-e2e",
+                                              "--dry-run=server", "-f", "-"], stdin: try JSON.string(list))
+        XCTAssertTrue(result.succeeded, result.stderr)
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, objects.count, result.stdout)
     }
 
     func testBadRayClusterIsRefusedWithOurMessage() throws {
@@ -261,5 +290,49 @@ final class WebhookEndToEndTests: XCTestCase {
                                                "--patch-file", patchFile.path, "-o", "jsonpath={.spec.conversion.webhook.clientConfig.url}"])
         XCTAssertTrue(patched.succeeded, patched.stderr)
         XCTAssertEqual(patched.stdout, "https://127.0.0.1:\(webhook.port)/convert")
+    }
+
+    /// UPDATEs reach the validating webhook with the old object: an immutable field cannot change.
+    func testImmutableFieldCannotChangeOnUpdate() throws {
+        let webhook = try webhook
+        let manifest = goodCluster(name: "managed").replacingOccurrences(
+            of: "spec:\n  headGroupSpec:", with: "spec:\n  managedBy: ray.io/kuberay-operator\n  headGroupSpec:")
+        let created = try create(manifest, in: webhook)
+        XCTAssertTrue(created.succeeded, created.stderr)
+        let patched = try webhook.kubectl.runRetrying(["patch", "rayclusters.v1.ray.io", "managed", "-n", webhook.namespace,
+                                                       "--type=merge", "-p", #"{"spec":{"managedBy":"kueue.x-k8s.io/multikueue"}}"#]) { result in
+            Kubectl.isTransient(result) && !result.stderr.contains("denied the request") && !result.stderr.contains("is invalid")
+        }
+        XCTAssertFalse(patched.succeeded, "managedBy changed on UPDATE")
+        XCTAssertTrue(patched.stderr.contains("the managedBy field is immutable"), patched.stderr)
+        let stored = try webhook.kubectl.getJSON(["rayclusters.v1.ray.io", "managed", "-n", webhook.namespace])
+        XCTAssertEqual(JSON.at(stored, "spec", "managedBy") as? String, "ray.io/kuberay-operator")
+    }
+
+    /// An edit made through ray.io/v1alpha1 reaches the stored v1 object (and wins over what the
+    /// conversion kept from before).
+    func testEditThroughV1Alpha1ReachesV1() throws {
+        let webhook = try webhook
+        let sample = Paths.file("config/samples/ray_v1_raycluster.mini.yaml")
+        guard FileManager.default.fileExists(atPath: sample.path) else { throw XCTSkip("no mini sample") }
+        let sent = try manifestObject(file: sample)
+        let name = try XCTUnwrap(JSON.at(sent, "metadata", "name") as? String)
+        // Its own namespace: the samples test uses the same cluster name.
+        let namespace = webhook.namespace + "-edit"
+        XCTAssertTrue(try webhook.kubectl.runRetrying(["create", "namespace", namespace]).succeeded)
+        defer { _ = try? webhook.kubectl.run(["delete", "namespace", namespace, "--wait=false"]) }
+        let created = try webhook.kubectl.runRetrying(["create", "-n", namespace, "-f", sample.path])
+        XCTAssertTrue(created.succeeded, created.stderr)
+        let patched = try webhook.kubectl.runRetrying(["patch", "rayclusters.v1alpha1.ray.io", name, "-n", namespace, "--type=merge",
+                                                       "-p", #"{"spec":{"imagePullPolicy":"IfNotPresent","images":{"defaultImage":"rayproject/ray:2.9.0"}}}"#])
+        XCTAssertTrue(patched.succeeded, patched.stderr)
+        let asV1 = try webhook.kubectl.getJSON(["rayclusters.v1.ray.io", name, "-n", namespace])
+        let head = JSON.at(asV1, "spec", "headGroupSpec", "template", "spec", "containers", 0)
+        XCTAssertEqual(JSON.at(head, "imagePullPolicy") as? String, "IfNotPresent", "\(head ?? "no head container")")
+        XCTAssertEqual(JSON.at(head, "image") as? String, "rayproject/ray:2.9.0", "the sample's groups take images.defaultImage")
+        let asAlpha = try webhook.kubectl.getJSON(["rayclusters.v1alpha1.ray.io", name, "-n", namespace])
+        XCTAssertEqual(JSON.at(asAlpha, "spec", "imagePullPolicy") as? String, "IfNotPresent")
+        XCTAssertEqual(JSON.at(asAlpha, "spec", "images", "defaultImage") as? String, "rayproject/ray:2.9.0")
+        XCTAssertEqual(JSON.at(asAlpha, "spec", "clusterName") as? String, JSON.at(sent, "spec", "clusterName") as? String)
     }
 }

@@ -254,11 +254,12 @@ final class CertificateWatcherTests: XCTestCase {
         let first = try makePair("a")
         try kubeletLayout(directory, first: first)
         let events = Events()
-        events.current.withLock { $0 = try? TLSContext.load(TLSFiles(directory: directory)) }
+        let initial = try TLSContext.load(TLSFiles(directory: directory))
+        events.current.withLock { $0 = initial }
         let watcher = makeWatcher(TLSFiles(directory: directory), poll: 10, events: events)
         watcher.start()
         defer { watcher.stop() }
-        let server = try Support.TinyTLSServer { events.current.withLock { $0! } }
+        let server = try Support.TinyTLSServer { events.current.withLock { $0 } ?? initial }
         defer { server.stop() }
 
         func servedFingerprint() throws -> String {

@@ -142,11 +142,15 @@ let serverPythonPrelude = """
 import os, socket, ssl, sys, time
 PORT = int(os.environ["SERVER_PORT"])
 HOST = os.environ.get("SERVER_HOST", "127.0.0.1")
+_context = []
 def context():
+    if _context:
+        return _context[0]
     c = ssl.create_default_context()
     c.check_hostname = False
     c.verify_mode = ssl.CERT_NONE
     c.set_alpn_protocols(["http/1.1"])
+    _context.append(c)
     return c
 def connect(tls=True, timeout=10):
     s = socket.create_connection((HOST, PORT), timeout=timeout)

@@ -215,6 +215,52 @@ final class YAMLLoaderTests: XCTestCase {
         XCTAssertNotNil(loadError("a: 123456", limits: limits))
     }
 
+    func testMutatedManifestsNeverCrashAndWhatLoadsRoundTrips() throws {
+        let seed = Array("""
+        a: &x {b: [1, 2.5, yes, ~, "q\\n", 'it''s'], c: 0x1F}
+        c: |
+          block
+          text
+        d:
+          <<: *x
+          e: !!str 12
+          f:
+          - g: h
+            i: [*x]
+        ---
+        j: >-
+          folded
+        """.utf8)
+        XCTAssertNoThrow(try YAMLLoader.load(seed))
+        var rng = SeededGenerator(seed: 5150)
+        var accepted = 0, rejected = 0
+        for _ in 0..<3_000 {
+            var bytes = seed
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0...3, using: &rng) {
+                case 0: bytes[at] = bytes[Int.random(in: 0..<bytes.count, using: &rng)]
+                case 1: bytes.remove(at: at)
+                case 2: bytes.insert(bytes[Int.random(in: 0..<bytes.count, using: &rng)], at: at)
+                default: bytes[at] = UInt8.random(in: 0...255, using: &rng)
+                }
+            }
+            do {
+                let documents = try YAMLLoader.load(bytes)
+                accepted += 1
+                for document in documents {
+                    XCTAssertEqual(try YAMLLoader.load(Array(Manifest.yaml(document).utf8)), [document])
+                }
+            } catch {
+                rejected += 1
+                XCTAssertGreaterThanOrEqual(error.line, 1)
+                XCTAssertGreaterThanOrEqual(error.column, 1)
+            }
+        }
+        XCTAssertGreaterThan(accepted, 0)
+        XCTAssertGreaterThan(rejected, 0)
+    }
+
     func testRandomBytesNeverCrash() {
         var rng = SeededGenerator(seed: 99)
         let alphabet = Array("ab: -\n[]{},&*!|>'\"#?%@`<~\t 01.xe".utf8) + [0x00, 0xC3, 0xA9, 0xFF]

@@ -44,7 +44,10 @@ final class WebhookShutdownTests: XCTestCase {
                     if not r.startswith(b"HTTP/1.1 "):
                         with lock: stats["lost"] += 1
                         break
-                    with lock: stats["served"] += 1
+                    with lock:
+                        stats["served"] += 1
+                        if stats["served"] == 200:
+                            open(os.environ["MARKER"], "w").close()
                     if b"Connection: close" in r:
                         with lock: stats["closes"] += 1
                         s.close()
@@ -54,8 +57,10 @@ final class WebhookShutdownTests: XCTestCase {
         for t in threads: t.join()
         print(stats["served"] > 100, stats["lost"], stats["closes"] > 0, stats["errors"][:3])
         print(stats["served"], stats["closes"], file=sys.stderr)
-        """], environment: ["SERVER_PORT": port])
-        sleep(1)
+        """], environment: ["SERVER_PORT": port, "MARKER": directory + "/warm"])
+        let warming = Date()
+        while !FileManager.default.fileExists(atPath: directory + "/warm") && Date().timeIntervalSince(warming) < 20 { usleep(20_000) }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/warm"), "the load never got going: \(load.stderr)")
         let signalled = Date()
         webhook.signal(SIGTERM)
         usleep(200_000)

@@ -143,10 +143,14 @@ struct WebhookTestError: Error, CustomStringConvertible {
 let webhookPythonPrelude = """
 import hashlib, os, socket, ssl, sys, threading, time
 PORT = int(os.environ["SERVER_PORT"])
+_context = []
 def context():
+    if _context:
+        return _context[0]
     c = ssl.create_default_context()
     c.check_hostname = False
     c.verify_mode = ssl.CERT_NONE
+    _context.append(c)
     return c
 def connect(timeout=10):
     s = socket.create_connection(("127.0.0.1", PORT), timeout=timeout)

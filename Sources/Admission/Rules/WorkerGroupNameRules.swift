@@ -29,7 +29,7 @@ enum WorkerGroupNameRules {
                     : (0..<i).contains { workers[$0].groupNamePresent && workers[$0].groupName == name }
                 if repeated {
                     w3Index = i
-                    errors.append(.invalid(workers[i].path, workers[i].raw, "worker group names must be unique"))
+                    errors.append(.invalid(workers[i].path, goFieldOrder(workers[i].raw), "worker group names must be unique"))
                 }
             }
             let lower = name.utf8.contains(where: { ($0 >= 0x41 && $0 <= 0x5A) || $0 >= 0x80 }) ? name.lowercased() : name
@@ -56,6 +56,24 @@ enum WorkerGroupNameRules {
                     "worker group name collides with \(GoRendering.quote(other)) (spec.workerGroupSpecs[\(earlier)]) once lower-cased; pod names would clash"))
             }
         }
+    }
+}
+
+extension WorkerGroupNameRules {
+    /// KubeRay's WorkerGroupSpec fields in Go struct order: its webhook prints the BadValue by
+    /// marshalling the Go struct, so the members come in this order (others keep theirs, after).
+    static let goStructOrder = ["suspend", "groupName", "replicas", "minReplicas", "maxReplicas", "idleTimeoutSeconds",
+                                "priority", "resources", "labels", "rayStartParams", "template", "scaleStrategy", "numOfHosts"]
+
+    static func goFieldOrder(_ entry: JSONValue) -> JSONValue {
+        guard case .object(let object) = entry else { return entry }
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(object.count)
+        for key in goStructOrder {
+            if let value = object[key] { members.append(JSONObject.Member(key: key, value: value)) }
+        }
+        for member in object.members where !goStructOrder.contains(member.key) { members.append(member) }
+        return .object(JSONObject(uniqueMembers: members))
     }
 }
 
