@@ -62,7 +62,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/tls.k
 openssl req -new -key "$work/tls.key" -subj "/O=ray-operator development/CN=ray-operator webhook" -out "$work/tls.csr"
 cat > "$work/ext.cnf" <<CNF
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
+keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid

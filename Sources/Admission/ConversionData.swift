@@ -41,6 +41,13 @@ struct ConversionData {
         keepEmptyMetadata = object["keepEmptyMetadata"] == .bool(true)
     }
 
+    /// Same members, same order, same literals: what serializes to the same text.
+    func isIdentical(to other: ConversionData) -> Bool {
+        apiVersion == other.apiVersion && keepEmptyAnnotations == other.keepEmptyAnnotations
+            && keepEmptyMetadata == other.keepEmptyMetadata
+            && ConversionEquality.identical(spec, other.spec) && ConversionEquality.identical(annotation, other.annotation)
+    }
+
     /// The annotation value, or nil when there is nothing to restore.
     func encoded() -> String? {
         guard carriesData else { return nil }

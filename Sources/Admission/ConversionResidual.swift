@@ -124,39 +124,68 @@ enum ConversionResidual {
 
     // MARK: Fill
 
-    /// Applies a residual to a freshly converted spec; nil when the result is absent.
-    static func fill(_ residual: JSONValue?, _ fresh: JSONValue?, _ shape: ConversionShape) -> JSONValue? {
-        guard let residual else { return fresh }
-        if residual == marker { return fresh }
+    /// Applies a residual to a freshly converted spec; nil when the result is absent. `clean`
+    /// turns false when anything was edited on the other side (a guard that no longer holds, a
+    /// shared member or group that is new or gone): while it stays true, building the residual
+    /// of the result against the same fresh spec gives back this very residual.
+    static func fill(_ residual: JSONValue?, _ fresh: JSONValue?, _ shape: ConversionShape, clean: inout Bool) -> JSONValue? {
+        guard let residual else {
+            if fresh != nil { clean = false }
+            return fresh
+        }
+        if residual == marker {
+            if fresh == nil { clean = false }
+            return fresh
+        }
         if let guarded = asGuard(residual) {
-            return ConversionEquality.same(fresh, guarded.projected) ? guarded.value : fresh
+            if ConversionEquality.same(fresh, guarded.projected) { return guarded.value }
+            clean = false
+            return fresh
         }
         switch shape {
         case .mapped:
+            clean = false
             return fresh  // not a residual we wrote: the fresh value
         case .object(let members):
-            guard case .object(let stored) = residual else { return fresh }
-            return fillObject(stored, fresh?.objectValue, members)
+            guard case .object(let stored) = residual else {
+                clean = false
+                return fresh
+            }
+            return fillObject(stored, fresh?.objectValue, members, clean: &clean)
         case .group(let members):
-            guard case .object(let stored) = residual else { return fresh }
+            guard case .object(let stored) = residual else {
+                clean = false
+                return fresh
+            }
             // A group removed through the other version stays removed.
-            guard let freshGroup = fresh?.objectValue else { return nil }
-            return fillObject(stored, freshGroup, members)
+            guard let freshGroup = fresh?.objectValue else {
+                clean = false
+                return nil
+            }
+            return fillObject(stored, freshGroup, members, clean: &clean)
         case .firstElement(let members):
-            guard case .array(let stored) = residual, case .object(let first)? = stored.first else { return fresh }
+            guard case .array(let stored) = residual, case .object(let first)? = stored.first else {
+                clean = false
+                return fresh
+            }
             var out: [JSONValue] = []
             out.reserveCapacity(stored.count)
-            out.append(fillObject(first, fresh?[0]?.objectValue, members))
+            out.append(fillObject(first, fresh?[0]?.objectValue, members, clean: &clean))
             out.append(contentsOf: stored.dropFirst())
             return .array(out)
         case .groups(let element, let pinsHead):
-            guard case .array(let keys)? = residual["keys"], case .array(let items)? = residual["items"] else { return fresh }
-            return .array(fillGroups(keys: keys, items: items, fresh: fresh?.arrayValue ?? [], element: element, pinsHead: pinsHead))
+            guard case .array(let keys)? = residual["keys"], case .array(let items)? = residual["items"],
+                  keys.count == items.count else {
+                clean = false
+                return fresh
+            }
+            return .array(fillGroups(keys: keys, items: items, fresh: fresh?.arrayValue ?? [], element: element,
+                                     pinsHead: pinsHead, clean: &clean))
         }
     }
 
     private static func fillGroups(keys: [JSONValue], items: [JSONValue], fresh: [JSONValue],
-                                   element: [String: ConversionShape], pinsHead: Bool) -> [JSONValue] {
+                                   element: [String: ConversionShape], pinsHead: Bool, clean: inout Bool) -> [JSONValue] {
         // Stored groups by identity, each key's occurrences in order (linear overall).
         var slots: [String: [Int]] = [:]
         let count = min(keys.count, items.count)
@@ -173,11 +202,13 @@ enum ConversionResidual {
             let next = taken[key, default: 0]
             if let indices = slots[key], next < indices.count, case .object(let stored) = items[indices[next]] {
                 taken[key] = next &+ 1
-                out.append(fillObject(stored, group.objectValue, element))
+                out.append(fillObject(stored, group.objectValue, element, clean: &clean))
             } else {
+                clean = false
                 out.append(group)
             }
         }
+        if out.count != count { clean = false }
         // The head extension goes back to where it was among the extensions.
         if pinsHead, let from = headAt,
            let storedHead = keys.prefix(count).firstIndex(of: .string(ConversionGroupKey.head)) {
@@ -190,12 +221,13 @@ enum ConversionResidual {
         return out
     }
 
-    private static func fillObject(_ stored: JSONObject, _ fresh: JSONObject?, _ members: [String: ConversionShape]) -> JSONValue {
+    private static func fillObject(_ stored: JSONObject, _ fresh: JSONObject?, _ members: [String: ConversionShape],
+                                   clean: inout Bool) -> JSONValue {
         var out: [JSONObject.Member] = []
         out.reserveCapacity(stored.count)
         for member in stored {
             if let shape = members[member.key] {
-                if let value = fill(member.value, fresh?[member.key], shape) {
+                if let value = fill(member.value, fresh?[member.key], shape, clean: &clean) {
                     out.append(.init(key: member.key, value: value))
                 }
             } else {
@@ -205,6 +237,7 @@ enum ConversionResidual {
         // Shared members that are new on the other side (edits there) come in at the end.
         if let fresh {
             for member in fresh where members[member.key] != nil && stored[member.key] == nil {
+                clean = false
                 out.append(member)
             }
         }
@@ -221,6 +254,28 @@ enum ConversionEquality {
         case (nil, nil): return true
         case (let a?, let b?): return same(a, b)
         default: return false
+        }
+    }
+
+    /// Order-sensitive too: equal values that serialize to the same bytes.
+    static func identical(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (.object(let x)?, .object(let y)?):
+            guard x.count == y.count else { return false }
+            let xm = x.members, ym = y.members
+            for i in xm.indices where xm[i].key != ym[i].key || !identical(xm[i].value, ym[i].value) { return false }
+            return true
+        case (.array(let x)?, .array(let y)?):
+            guard x.count == y.count else { return false }
+            for i in x.indices where !identical(x[i], y[i]) { return false }
+            return true
+        case (let x?, let y?):
+            if case .object = x { return false }
+            if case .array = x { return false }
+            return same(x, y)
+        default:
+            return false
         }
     }
 

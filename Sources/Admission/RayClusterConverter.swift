@@ -43,8 +43,9 @@ public enum RayClusterConverter {
         let source = root["spec"]
         let fresh = plain(source, to: apiVersion, name: name)
         var target = fresh
+        var clean = true
         if let residual = restoring?.spec {
-            target = ConversionResidual.fill(residual, fresh, ConversionShapes.spec(forAPIVersion: apiVersion))
+            target = ConversionResidual.fill(residual, fresh, ConversionShapes.spec(forAPIVersion: apiVersion), clean: &clean)
         }
 
         // What converting the target straight back would miss of the source.
@@ -64,7 +65,7 @@ public enum RayClusterConverter {
         let ownGuardOfTarget = restoring?.annotation.flatMap(ConversionResidual.asGuard)
         func targetAnnotation(_ data: ConversionData) -> JSONValue? {
             if let guarded = ownGuardOfTarget, ConversionEquality.same(core, guarded.projected) { return guarded.value }
-            return data.encoded().map(JSONValue.string)
+            return data.annotation == nil ? core : data.encoded().map(JSONValue.string)
         }
 
         // The source's own annotation comes back as the data that restores this target, which the
@@ -72,21 +73,30 @@ public enum RayClusterConverter {
         // edited since) is guarded so that it comes back as it was. What is regenerated depends on
         // the target's final metadata, which depends on the guard: settle it in two rounds.
         var regenerated = ConversionData(apiVersion: apiVersion, spec: nil)
-        if restoring?.spec != nil, !ConversionEquality.same(target, fresh) {
-            regenerated.spec = ConversionResidual.build(target, fresh, ConversionShapes.spec(forAPIVersion: apiVersion))
+        if let residual = restoring?.spec {
+            if clean {
+                regenerated.spec = residual  // what building it again would give, without the work
+            } else if !ConversionEquality.same(target, fresh) {
+                regenerated.spec = ConversionResidual.build(target, fresh, ConversionShapes.spec(forAPIVersion: apiVersion))
+            }
         }
         let keepAnnotations = restoring?.keepEmptyAnnotations ?? false
         let keepMetadata = restoring?.keepEmptyMetadata ?? false
         var annotation = targetAnnotation(data)
-        for _ in 0..<2 {
+        // With no own annotation nothing is regenerated, so no guard is needed.
+        for _ in 0..<(ownAnnotation == nil ? 0 : 2) {
             var final = root
             try ConversionAnnotation.set(annotation, in: &final, keepEmptyAnnotations: keepAnnotations, keepEmptyMetadata: keepMetadata)
             let targetFlags = ConversionAnnotation.flags(of: final)
             regenerated.keepEmptyAnnotations = targetFlags.annotations
             regenerated.keepEmptyMetadata = targetFlags.metadata
-            let expected = regenerated.encoded().map(JSONValue.string)
             var ownGuard: JSONValue?
-            if !ConversionEquality.same(ownAnnotation, expected) {
+            // Our own data, as we would write it again, needs no guard (compared as parsed, which
+            // spares serializing it; our serializer is deterministic).
+            if let restoring, restoring.annotation == nil, regenerated.carriesData, restoring.isIdentical(to: regenerated) {
+                ownGuard = nil
+            } else if let expected = Optional(regenerated.encoded().map(JSONValue.string)),
+                      !ConversionEquality.same(ownAnnotation, expected) {
                 let guarded = ConversionResidual.guardValue(value: ownAnnotation, projected: expected)
                 // Guards only nest when both sides keep being edited; past this size the source's
                 // annotation is left to be regenerated instead.

@@ -17,7 +17,7 @@ public struct ValidationOutcome: Sendable, Equatable {
 /// The object is read once into `ClusterFacts`; each rule family (one file each under `Rules/`)
 /// then appends its failures. Unlike KubeRay, which stops at the first failure, every failure is
 /// reported, in a fixed order: schema (wrong JSON types, enums, CEL), the rule table order
-/// (W1–W2, W3 and our group-name rules, S1–S67, U1–U2; list order inside a family), then the
+/// (W1–W2, W3 and our group-name rules, S1–S67, U1–U2, ST1; list order inside a family), then the
 /// UPDATE-only immutability rules. See docs/validation.md for the full table.
 public enum RayClusterValidator {
     static let managedByValues = ["ray.io/kuberay-operator", "kueue.x-k8s.io/multikueue"]
@@ -51,6 +51,7 @@ public enum RayClusterValidator {
         NetworkPolicyRules.check(facts, gates: gates, into: &errors)        // S61–S65
         TLSRules.check(facts, gates: gates, into: &errors)                  // S66–S67
         UpgradeStrategyRules.check(facts, into: &errors)                    // U1–U2
+        StatusRules.check(object, into: &errors)                            // ST1
         if let oldObject {
             ImmutableFieldRules.check(new: object, old: oldObject, into: &errors)
         }

@@ -113,12 +113,28 @@ public struct HTTPRequestHead: Sendable {
         self.expectsContinue = expectsContinue
     }
 
-    /// The target without its query (`/convert?timeout=30s` → `/convert`) or fragment.
+    /// The target without its query (`/convert?timeout=30s` → `/convert`) or fragment; for the
+    /// absolute form (`https://host:9443/convert`, RFC 9112 §3.2.2) also without scheme and authority.
     public var path: String {
-        if let cut = target.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
-            return String(target[..<cut])
+        var rest = Substring(target)
+        let absolute = rest.utf8.first.map { asciiLower($0) == UInt8(ascii: "h") } ?? false
+        for scheme in absolute ? ["http://", "https://"] : [] where rest.utf8.count > scheme.utf8.count {
+            let head = rest.utf8.prefix(scheme.utf8.count)
+            if head.elementsEqual(scheme.utf8, by: { asciiLower($0) == $1 }) {
+                let afterScheme = rest.dropFirst(scheme.count)
+                if let slash = afterScheme.firstIndex(of: "/") {
+                    rest = afterScheme[slash...]
+                } else {
+                    let end = afterScheme.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
+                    rest = "/" + afterScheme[end...]
+                }
+                break
+            }
         }
-        return target
+        if let cut = rest.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            return String(rest[..<cut])
+        }
+        return String(rest)
     }
 
     /// The query string without `?`, or nil.
@@ -131,10 +147,11 @@ public struct HTTPRequestHead: Sendable {
 
     /// The media type of Content-Type without parameters, lowercased (`application/json`), or nil.
     public var contentType: String? {
-        guard let raw = headers["content-type"] else { return nil }
-        var bytes = Array(raw.utf8)
-        if let semicolon = bytes.firstIndex(of: UInt8(ascii: ";")) { bytes.removeSubrange(semicolon...) }
-        let trimmed = trimOWS(bytes[...])
+        guard let index = headers.firstIndex(of: "content-type") else { return nil }
+        var value = headers.valueBytes(index)
+        if let semicolon = value.firstIndex(of: UInt8(ascii: ";")) { value = value[..<semicolon] }
+        let trimmed = trimOWS(value)
+        if !trimmed.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return String(decoding: trimmed, as: UTF8.self) }
         return String(decoding: trimmed.map(asciiLower), as: UTF8.self)
     }
 }
@@ -264,6 +281,39 @@ private struct HeadScanner {
         self.headEndPossible = HeadScanner.containsBlankLine(bytes, end: self.end)
     }
 
+    /// The index of the first byte at or after `from` that is not a tchar (or `end`). A local
+    /// index, so the loop runs in registers rather than through `self`.
+    @inline(__always)
+    static func skipTokenCharacters(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+        var index = from
+        while index < end, isTchar(bytes[index]) { index &+= 1 }
+        return index
+    }
+
+    /// The index of the first byte at or after `from` that is a control character (CR, LF, HTAB
+    /// and the rest of 0x00-0x1F, or DEL), or `end`. Visible ASCII, SP and obs-text pass. Eight
+    /// bytes at a time while no control byte is among them (SWAR: a word has a byte below 0x20
+    /// iff `(w - 0x20…) & ~w & 0x80…` is non-zero; a byte equal to 0x7F iff the same test for
+    /// zero holds on `w ^ 0x7F…`); the exact position is then found byte by byte.
+    @inline(__always)
+    static func skipFieldValueCharacters(_ bytes: UnsafeRawBufferPointer, from: Int, end: Int) -> Int {
+        var index = from
+        while index &+ 8 <= end {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let below20 = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+            let flipped = word ^ 0x7F7F_7F7F_7F7F_7F7F
+            let isDEL = (flipped &- 0x0101_0101_0101_0101) & ~flipped & 0x8080_8080_8080_8080
+            if below20 | isDEL != 0 { break }
+            index &+= 8
+        }
+        while index < end {
+            let byte = bytes[index]
+            if byte < SP || byte == 0x7F { return index }
+            index &+= 1
+        }
+        return index
+    }
+
     static func containsBlankLine(_ bytes: UnsafeRawBufferPointer, end: Int) -> Bool {
         guard let base = bytes.baseAddress, end > 1 else { return false }
         var from = 0
@@ -372,7 +422,7 @@ private struct HeadScanner {
                 return Self.bad("obsolete line folding or whitespace before a header name")
             }
             let nameStart = i
-            while i < end, isTchar(bytes[i]) { i &+= 1 }
+            i = Self.skipTokenCharacters(bytes, from: i, end: end)
             guard i < end else { return outOfInput() }
             guard i > nameStart else { return Self.bad("invalid header name") }
             guard bytes[i] == COLON else {
@@ -386,10 +436,12 @@ private struct HeadScanner {
             i &+= 1
             while i < end, bytes[i] == SP || bytes[i] == HTAB { i &+= 1 }
             let valueStart = i
-            while i < end {
+            while true {
+                i = Self.skipFieldValueCharacters(bytes, from: i, end: end)
+                guard i < end else { break }
                 let byte = bytes[i]
                 if byte == CR || byte == LF { break }
-                if (byte < SP && byte != HTAB) || byte == 0x7F { return Self.bad("invalid character in header value") }
+                guard byte == HTAB else { return Self.bad("invalid character in header value") }
                 i &+= 1
             }
             var valueEnd = i

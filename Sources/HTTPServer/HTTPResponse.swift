@@ -144,7 +144,12 @@ func appendDecimal(_ value: Int, to out: inout [UInt8]) {
 
 /// Header text without CR, LF or NUL, so no handler can split the response.
 private func appendSanitized(_ text: String, to out: inout [UInt8]) {
-    for byte in text.utf8 {
+    let utf8 = text.utf8
+    if !utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+        out.append(contentsOf: utf8)   // the common case: one copy
+        return
+    }
+    for byte in utf8 {
         out.append(byte == 0x0D || byte == 0x0A || byte == 0 ? UInt8(ascii: " ") : byte)
     }
 }

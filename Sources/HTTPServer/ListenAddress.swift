@@ -32,8 +32,8 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
             throw ParseError(description: "address \"\(text)\": port must be a number from 0 to 65535")
         }
         if host.hasPrefix("[") {
-            guard host.hasSuffix("]"), host.count >= 2 else {
-                throw ParseError(description: "address \"\(text)\": unbalanced brackets")
+            guard host.hasSuffix("]"), host.count > 2 else {
+                throw ParseError(description: "address \"\(text)\": expected [ipv6-address]:port")
             }
             host = String(host.dropFirst().dropLast())
         } else if host.contains(":") {

@@ -8,7 +8,21 @@ import Synchronization
 public let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
 public final class MetricsRegistry: Sendable {
-    private let state = Mutex<[String: Family]>([:])
+    private let state = Mutex<State>(State())
+
+    /// Families for rendering, plus a direct index from what callers pass (name, kind, labels) to
+    /// the series, so the per-request lookup is one hash of the arguments: no sanitizing, sorting
+    /// or escaping after the first call.
+    struct State: Sendable {
+        var families: [String: Family] = [:]
+        var lookup: [SeriesKey: Series] = [:]
+    }
+
+    struct SeriesKey: Hashable, Sendable {
+        var name: String
+        var kind: Kind
+        var labels: [String: String]
+    }
 
     /// Prometheus client_golang's default buckets (seconds), as controller-runtime uses.
     public static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -54,23 +68,30 @@ public final class MetricsRegistry: Sendable {
     }
 
     private func series(_ rawName: String, help: String, kind: Kind, labels: [String: String], make: () -> Series) -> Series? {
+        let lookupKey = SeriesKey(name: rawName, kind: kind, labels: labels)
+        if let found = state.withLock({ $0.lookup[lookupKey] }) { return found }
         let name = sanitizeMetricName(rawName)
         let key = renderLabels(labels)
-        return state.withLock { families -> Series? in
-            var family = families[name] ?? Family(name: name, help: help, kind: kind, series: [:])
+        return state.withLock { state -> Series? in
+            var family = state.families[name] ?? Family(name: name, help: help, kind: kind, series: [:])
             guard family.kind == kind else { return nil }
-            if let existing = family.series[key] { return existing }
-            let created = make()
-            family.series[key] = created
-            families[name] = family
-            return created
+            let result: Series
+            if let existing = family.series[key] {
+                result = existing          // same series reached through differently spelled arguments
+            } else {
+                result = make()
+                family.series[key] = result
+                state.families[name] = family
+            }
+            state.lookup[lookupKey] = result
+            return result
         }
     }
 
     /// The text exposition format: families sorted by name, each with HELP and TYPE, series sorted
     /// by labels; histograms as cumulative `_bucket{le}` lines, `_sum` and `_count`.
     public func render() -> String {
-        let families = state.withLock { $0 }
+        let families = state.withLock { $0.families }
         var out = ""
         out.reserveCapacity(families.count * 200)
         for name in families.keys.sorted() {

@@ -81,9 +81,10 @@ enum YAMLWriter {
     static func isPlainSafe(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return false }
         if reservedWords.contains(s.lowercased()) { return false }
-        // Anything that starts like a number (or a sign/dot before one) is quoted, so that "1.0"
-        // or "0x1" never turns into a number.
-        if ("0"..."9").contains(first) || first == "." || first == "+" || first == "-" { return false }
+        // Only a letter, `_` or `/` may start a plain scalar: digits, signs and dots could make a
+        // number ("1.0", "0x1"), and most other characters are YAML indicators (' " > | & * ! % @ …).
+        let startsSafely = ("a"..."z").contains(first) || ("A"..."Z").contains(first) || first == "_" || first == "/"
+        if !startsSafely { return false }
         if first == " " || last == " " { return false }
         for c in s.unicodeScalars {
             let ok = ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)

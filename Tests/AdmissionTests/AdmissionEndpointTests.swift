@@ -183,3 +183,33 @@ final class AdmissionEndpointTests: XCTestCase {
         }
     }
 }
+
+extension AdmissionEndpointTests {
+    /// A webhook registered for v1alpha1 too gets the original operator's objects: they are
+    /// converted to v1 and judged; the original samples are allowed.
+    func testV1alpha1ObjectsAreConvertedAndJudged() throws {
+        let alpha = try XCTUnwrap(try Manifest.decode(Array(ManifestFixtures.alphaYAML.utf8), source: "mini.yaml").first)
+        let alphaKind: JSONValue = ["group": "ray.io", "version": "v1alpha1", "kind": "RayCluster"]
+        let body = AdmissionFixtures.review(object: alpha, kind: alphaKind, requestKind: alphaKind).serialized()
+        let outcome = AdmissionEndpoint.validateReview(body: body, contentType: json, gates: gates)
+        let answer = try response(outcome.reply)
+        XCTAssertEqual(answer["allowed"], true, "\(answer)")
+        XCTAssertNil(outcome.unhandledKind)
+        XCTAssertEqual(answer["warnings"]?[0], .string(AdmissionEndpoint.deprecationWarning))
+
+        // The same object with a name KubeRay refuses is denied, with v1 field paths.
+        var bad = alpha
+        bad["metadata"]?["name"] = "Not_A_DNS_Label"
+        let denied = try response(AdmissionEndpoint.validate(
+            body: AdmissionFixtures.review(object: bad, kind: alphaKind).serialized(), contentType: json, gates: gates))
+        XCTAssertEqual(denied["allowed"], false)
+        XCTAssertEqual(denied["status"]?["details"]?["causes"]?[0]?["field"], "metadata.name")
+
+        // An unknown version of the kind is let through and flagged.
+        var future = alpha
+        future["apiVersion"] = "ray.io/v9"
+        let unknown = AdmissionEndpoint.validateReview(body: AdmissionFixtures.review(object: future).serialized(), contentType: json, gates: gates)
+        XCTAssertEqual(try response(unknown.reply)["allowed"], true)
+        XCTAssertEqual(unknown.unhandledKind, "ray.io/v9, Kind=RayCluster")
+    }
+}

@@ -107,3 +107,22 @@ final class AdmissionReviewTests: XCTestCase {
         XCTAssertNil(InvalidStatus.status(name: "", errors: one)["details"]?["name"])
     }
 }
+
+extension AdmissionReviewTests {
+    /// `AdmissionReview.parseLimits`: a body past 7 MiB (two 3 MiB objects and the envelope) is refused.
+    func testBodyOverTheByteLimitIsRefused() {
+        let limit = AdmissionReview.parseLimits.maxBytes
+        XCTAssertEqual(limit, 7 << 20)
+        let padding = String(repeating: "x", count: limit)
+        let body = Array(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","pad":""#.utf8) + Array(padding.utf8) + Array(#""}"#.utf8)
+        XCTAssertThrowsError(try AdmissionReview.parse(body)) { error in
+            XCTAssertTrue((error as? AdmissionReviewError)?.message.contains("not valid JSON") == true, "\(error)")
+        }
+        // Just under the depth limit still parses as JSON (and then fails as a review, not as JSON).
+        let depth = AdmissionReview.parseLimits.maxDepth - 2
+        let nested = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","x":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        XCTAssertThrowsError(try AdmissionReview.parse(Array(nested.utf8))) { error in
+            XCTAssertEqual((error as? AdmissionReviewError)?.message.contains("request is missing"), true, "\(error)")
+        }
+    }
+}

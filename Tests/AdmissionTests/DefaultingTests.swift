@@ -220,3 +220,14 @@ enum GeneratedRayCluster {
         }
     }
 }
+
+extension DefaultingTests {
+    /// `RayImageVersion.maxImageLength` and `maxComponentDigits`.
+    func testImageVersionLimits() {
+        let longPrefix = String(repeating: "a", count: RayImageVersion.maxImageLength) + "/ray:2.9.0"
+        XCTAssertNil(RayImageVersion.rayVersion(ofImage: longPrefix))
+        XCTAssertEqual(RayImageVersion.rayVersion(ofImage: "r/ray:123456.0.0"), "123456.0.0")
+        XCTAssertNil(RayImageVersion.rayVersion(ofImage: "r/ray:1234567.0.0"))
+        XCTAssertNil(RayImageVersion.rayVersion(ofImage: "r/ray:99999999999999999999.0.0"))
+    }
+}

@@ -117,3 +117,18 @@ extension ValidateCommandTests {
         XCTAssertEqual(result.stdout, "raycluster.ray.io/raycluster-sample valid (converted from ray.io/v1alpha1)\n")
     }
 }
+
+extension ValidateCommandTests {
+    /// `ValidateCommand.maxInputBytes` (64 MiB): a larger input is unreadable (exit 2), not loaded.
+    func testInputOverTheSizeLimitExits2() throws {
+        let path = directory.appendingPathComponent("huge.yaml").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: nil))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        let chunk = Data(repeating: UInt8(ascii: "#"), count: 1 << 20)
+        for _ in 0..<65 { handle.write(chunk) }
+        try handle.close()
+        let result = try run(["validate", "-f", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("larger than 67108864 bytes"), result.stderr)
+    }
+}

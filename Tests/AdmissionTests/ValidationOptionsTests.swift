@@ -165,3 +165,21 @@ final class ValidationUpgradeStrategyTests: XCTestCase {
         assertValid(RC.cluster().with(["metadata", "labels", "ray.io/originated-from-crd"], value: "RayJob"))
     }
 }
+
+/// ST1 (KubeRay's TestValidateRayClusterStatus).
+final class ValidationStatusTests: XCTestCase {
+    func conditions(suspending: String, suspended: String) -> JSONValue {
+        RC.cluster().with("status", ["conditions": [
+            ["type": "RayClusterSuspending", "status": .string(suspending)],
+            ["type": "RayClusterSuspended", "status": .string(suspended)],
+        ]])
+    }
+
+    func testSuspendingAndSuspendedBothTrue() {
+        assertErrors(conditions(suspending: "True", suspended: "True"),
+                     ["status.conditions: Forbidden: invalid RayCluster State: rayv1.RayClusterSuspending and rayv1.RayClusterSuspended conditions should not be both true"])
+        assertValid(conditions(suspending: "True", suspended: "False"))
+        assertValid(conditions(suspending: "False", suspended: "True"))
+        assertValid(conditions(suspending: "False", suspended: "False"))
+    }
+}

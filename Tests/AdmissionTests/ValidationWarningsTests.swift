@@ -140,3 +140,13 @@ final class ValidationPodNameTests: XCTestCase {
         }
     }
 }
+
+extension ValidationWarningsTests {
+    /// Warnings end up in HTTP `Warning` headers: no control characters from user text.
+    func testControlCharactersInUserTextAreReplaced() {
+        let object = RC.cluster(workers: [RC.worker("a\nb", replicas: 9, min: 1, max: 5)])
+        let all = warnings(object)
+        XCTAssertEqual(all, ["worker group a?b: replicas 9 is above maxReplicas 5 and will be clamped to 5"])
+        XCTAssertEqual(Warnings.fit("x\u{7F}\ty"), "x??y")
+    }
+}

@@ -85,3 +85,88 @@ final class PropertyTests: XCTestCase {
         XCTAssertGreaterThan(extraHeads, 10)
     }
 }
+
+/// Objects edited on one side after a conversion (so the data they carry is partly stale) still
+/// round-trip exactly, including their annotation.
+final class EditedObjectPropertyTests: XCTestCase {
+    func editV1(_ object: JSONValue, _ random: inout RandomObjects) -> JSONValue {
+        var object = object
+        guard case .array(var workers)? = object["spec"]?["workerGroupSpecs"], !workers.isEmpty,
+              case .object = workers[0] else {
+            object["spec"]?["rayVersion"] = "2.9.0"
+            return object
+        }
+        let i = random.int(0...(workers.count - 1))
+        switch random.int(0...3) {
+        case 0: workers[i]["replicas"] = .integer(Int64(random.int(0...9)))
+        case 1: workers[i]["groupName"] = .string(random.word())
+        case 2:
+            if case .array(var containers)? = workers[i]["template"]?["spec"]?["containers"], !containers.isEmpty {
+                containers[0]["image"] = random.image()
+                workers[i]["template"]?["spec"]?["containers"] = .array(containers)
+            }
+        default: workers.remove(at: i)
+        }
+        object["spec"]?["workerGroupSpecs"] = .array(workers)
+        return object
+    }
+
+    func editAlpha(_ object: JSONValue, _ random: inout RandomObjects) -> JSONValue {
+        var object = object
+        guard case .array(var extensions)? = object["spec"]?["extensions"], !extensions.isEmpty,
+              case .object = extensions[0] else {
+            object["spec"]?["imagePullPolicy"] = "Never"
+            return object
+        }
+        let i = random.int(0...(extensions.count - 1))
+        switch random.int(0...4) {
+        case 0: extensions[i]["command"] = random.command()
+        case 1: extensions[i]["image"] = random.image()
+        case 2: extensions[i]["type"] = .string(random.pick(["head", "worker"]))
+        case 3: object["spec"]?["images"] = .object(JSONObject([("defaultImage", random.image())]))
+        default: extensions.insert(random.alphaExtension(), at: random.int(0...extensions.count))
+        }
+        if case .array = object["spec"]?["extensions"] { object["spec"]?["extensions"] = .array(extensions) }
+        return object
+    }
+
+    func roundTrip(_ object: JSONValue, via version: String, seed: UInt64) -> Bool {
+        guard let original = object.string("apiVersion") else { return false }
+        do {
+            let there = try RayClusterConverter.convert(object, to: version)
+            let back = try RayClusterConverter.convert(there, to: original)
+            if back != object {
+                XCTFail("seed \(seed): edited object changed via \(version)\n\(object.jsonString)\n→ \(there.jsonString)\n→ \(back.jsonString)")
+                return false
+            }
+        } catch {
+            XCTFail("seed \(seed): \(error)")
+            return false
+        }
+        return true
+    }
+
+    /// Without a foreign conversion-data value from the start (see docs/conversion.md: a foreign
+    /// value is kept exactly only while the other side is not edited).
+    func withoutForeignData(_ object: JSONValue) -> JSONValue {
+        var object = object
+        if object["metadata"]?["annotations"]?[RayAnnotation.conversionData] != nil {
+            object["metadata"]?["annotations"]?[RayAnnotation.conversionData] = nil
+        }
+        return object
+    }
+
+    func testEditedObjectsRoundTrip() {
+        for seed in 0..<UInt64(1500) {
+            var random = RandomObjects(seed: seed &+ 3_000_000)
+            // Written as v1alpha1, stored as v1, edited as v1, read as v1alpha1 and back.
+            let alpha = withoutForeignData(random.cluster(version: RayAPIGroup.v1alpha1))
+            let v1 = editV1(converted(alpha, to: RayAPIGroup.v1), &random)
+            if !roundTrip(v1, via: RayAPIGroup.v1alpha1, seed: seed) { return }
+            // Written as v1, read as v1alpha1, edited there, and back.
+            let source = withoutForeignData(random.cluster(version: RayAPIGroup.v1))
+            let edited = editAlpha(converted(source, to: RayAPIGroup.v1alpha1), &random)
+            if !roundTrip(edited, via: RayAPIGroup.v1, seed: seed) { return }
+        }
+    }
+}

@@ -68,4 +68,38 @@ final class CertificateScriptTests: XCTestCase {
         let unknown = try ProcessRunner.run(Paths.file("certs/generate.sh").path, ["--bogus"])
         XCTAssertEqual(unknown.status, 2)
     }
+
+    /// A real TLS server (openssl s_server) with the generated files is trusted by a real client
+    /// (curl) through ca.crt for the names in the SANs, and only for those.
+    func testRealTLSClientTrustsTheChain() throws {
+        guard ProcessRunner.commandExists("curl"), ProcessRunner.commandExists("openssl") else { throw XCTSkip("needs curl and openssl") }
+        let dir = try makeDirectory()
+        XCTAssertTrue(try ProcessRunner.run(Paths.file("certs/generate.sh").path,
+                                            ["-o", dir.path, "--ip", "127.0.0.1", "--dns", "webhook.example.test"]).succeeded)
+        let port = try LocalWebhook.freePort()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-www", "-naccept", "3",
+                            "-cert", dir.appendingPathComponent("tls.crt").path, "-key", dir.appendingPathComponent("tls.key").path]
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        server.standardInput = FileHandle.nullDevice
+        try server.run()
+        defer { if server.isRunning { server.terminate() }; server.waitUntilExit() }
+        let ca = dir.appendingPathComponent("ca.crt").path
+        func get(_ url: String, _ extra: [String] = []) throws -> ProcessResult {
+            try ProcessRunner.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "--cacert", ca] + extra + [url])
+        }
+        var byIP = try get("https://127.0.0.1:\(port)/")
+        for _ in 0..<50 where byIP.stdout != "200" {  // the server may still be starting
+            usleep(100_000)
+            byIP = try get("https://127.0.0.1:\(port)/")
+        }
+        XCTAssertEqual(byIP.stdout, "200", byIP.stderr)
+        let byName = try get("https://webhook.example.test:\(port)/", ["--resolve", "webhook.example.test:\(port):127.0.0.1"])
+        XCTAssertEqual(byName.stdout, "200", byName.stderr)
+        let wrongName = try get("https://other.example.test:\(port)/", ["--resolve", "other.example.test:\(port):127.0.0.1"])
+        XCTAssertNotEqual(wrongName.stdout, "200", "a name outside the SANs must fail verification")
+        XCTAssertNotEqual(wrongName.status, 0)
+    }
 }

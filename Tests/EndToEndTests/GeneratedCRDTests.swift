@@ -45,7 +45,13 @@ final class GeneratedCRDTests: XCTestCase {
 
     /// A reference cycle in the definitions stops at the named depth limit instead of recursing forever.
     func testReferenceCycleIsRefused() throws {
-        let cyclic = #"{"kubernetesVersion":"test","source":"test","definitions":{"io.k8s.api.core.v1.PodTemplateSpec":{"type":"object","properties":{"self":{"$ref":"#/$defs/io.k8s.api.core.v1.PodTemplateSpec"}}}}}"#
+        // Every Kubernetes type our schemas embed refers to itself.
+        let names = RayClusterCRD.versions.flatMap { $0.schema.kubernetesTypes }
+        XCTAssertTrue(names.contains("io.k8s.api.core.v1.PodTemplateSpec"))
+        let definitions = names.map { name in
+            ##""\##(name)":{"type":"object","properties":{"self":{"$ref":"#/$defs/\##(name)"}}}"##
+        }
+        let cyclic = ##"{"kubernetesVersion":"test","source":"test","definitions":{"## + definitions.joined(separator: ",") + "}}"
         let result = try runGenerator(definitions: cyclic)
         XCTAssertEqual(result.status, 2, result.combined)
         XCTAssertTrue(result.stderr.contains("deeper than 64 levels"), result.stderr)

@@ -141,7 +141,7 @@ final class KustomizeTreeTests: XCTestCase {
     }
 
     func testOtherKustomizationsBuild() throws {
-        for dir in ["certmanager", "webhook", "rbac", "manager", "prometheus"] {
+        for dir in ["certmanager", "webhook", "rbac", "manager", "prometheus", "samples"] {
             XCTAssertFalse(try build(dir).isEmpty, dir)
         }
         let monitor = try XCTUnwrap(try build("prometheus").first)

@@ -93,7 +93,12 @@ final class LocalWebhook {
             return result.stdout == "True"
         }
 
-        // Our webhook configurations (config/webhook), pointed at the local webhook.
+        try registerWebhooks()
+    }
+
+    /// Applies our webhook configurations (config/webhook), pointed at the local webhook with `url`
+    /// client configs. `admissionReviewVersions` replaces the versions the manifests list.
+    func registerWebhooks(admissionReviewVersions: [String]? = nil) throws {
         let configurations = try manifestObject(file: Paths.file("config/webhook/manifests.yaml"))
         let items = (configurations["kind"] as? String == "List") ? (configurations["items"] as? [[String: Any]] ?? []) : [configurations]
         var seen = 0
@@ -102,6 +107,7 @@ final class LocalWebhook {
             for index in webhooks.indices {
                 let path = JSON.at(webhooks[index], "clientConfig", "service", "path") as? String ?? "/"
                 webhooks[index]["clientConfig"] = ["url": "https://127.0.0.1:\(port)\(path)", "caBundle": caBundle]
+                if let admissionReviewVersions { webhooks[index]["admissionReviewVersions"] = admissionReviewVersions }
             }
             item["webhooks"] = webhooks
             try apply(item, name: "webhook-\(seen)")

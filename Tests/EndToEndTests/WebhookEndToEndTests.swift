@@ -335,4 +335,24 @@ final class WebhookEndToEndTests: XCTestCase {
         XCTAssertEqual(JSON.at(asAlpha, "spec", "images", "defaultImage") as? String, "rayproject/ray:2.9.0")
         XCTAssertEqual(JSON.at(asAlpha, "spec", "clusterName") as? String, JSON.at(sent, "spec", "clusterName") as? String)
     }
+
+    /// API servers that speak only admission.k8s.io/v1beta1 get the same answers: the webhook
+    /// replies in the version it was asked in.
+    func testAdmissionReviewV1Beta1() throws {
+        let webhook = try webhook
+        try webhook.registerWebhooks(admissionReviewVersions: ["v1beta1"])
+        defer { XCTAssertNoThrow(try webhook.registerWebhooks()) }
+        let versions = try webhook.kubectl.run(["get", "validatingwebhookconfiguration", "vraycluster.ray.io", "-o",
+                                                "jsonpath={.webhooks[0].admissionReviewVersions}"])
+        XCTAssertTrue(versions.stdout.contains("v1beta1") && !versions.stdout.contains("\"v1\""), versions.stdout)
+
+        let good = try create(goodCluster(name: "review-v1beta1"), in: webhook)
+        XCTAssertTrue(good.succeeded, good.stderr)
+        let stored = try webhook.kubectl.getJSON(["rayclusters.v1.ray.io", "review-v1beta1", "-n", webhook.namespace])
+        XCTAssertEqual(JSON.at(stored, "spec", "rayVersion") as? String, "2.9.0", "the v1beta1 JSON patch was applied")
+
+        let long = try create(goodCluster(name: String(repeating: "b", count: 54)), in: webhook)
+        XCTAssertFalse(long.succeeded)
+        XCTAssertTrue(long.stderr.contains("RayCluster name should be no more than 53 characters"), long.stderr)
+    }
 }

@@ -80,6 +80,28 @@ final class HTTPParserTests: XCTestCase {
         XCTAssertTrue(parsed.headers.contains("aCCept"))
     }
 
+    /// The value scanner checks eight bytes at a time: a control byte at any position of any word
+    /// must still be found, and every other byte (including 0x80-0xFF) must pass.
+    func testEveryByteAtEveryPositionOfALongValue() {
+        let prefix = Array("GET / HTTP/1.1\r\nHost: a\r\nX: ".utf8)
+        let suffix = Array("\r\n\r\n".utf8)
+        for byte in 0...255 {
+            for position in 0..<19 {
+                var value = Array(repeating: UInt8(ascii: "v"), count: 19)
+                value[position] = UInt8(byte)
+                let expected: Int
+                switch UInt8(byte) {
+                case 0x0A where position == 18: expected = 200   // a bare LF ends the line; the CRLF after it is the blank line
+                case 0x0A, 0x0D: expected = 400             // a line end inside the value leaves "vvv" as a bad field line
+                case 0x09: expected = 200
+                case 0x00..<0x20, 0x7F: expected = 400
+                default: expected = 200
+                }
+                XCTAssertEqual(status(prefix + value + suffix), expected, "byte \(byte) at \(position)")
+            }
+        }
+    }
+
     func testObsTextInValueAccepted() throws {
         let bytes: [UInt8] = Array("GET / HTTP/1.1\r\nHost: a\r\nX: caf".utf8) + [0xC3, 0xA9] + Array("\r\n\r\n".utf8)
         XCTAssertEqual(status(bytes), 200)
@@ -243,6 +265,12 @@ final class HTTPParserTests: XCTestCase {
         let (parsed, _) = try XCTUnwrap(head("GET /a/b#frag HTTP/1.1\r\nHost: a\r\n\r\n"))
         XCTAssertEqual(parsed.path, "/a/b")
         XCTAssertNil(parsed.query)
+        // absolute form
+        let cases = ["https://svc.ns.svc:443/convert?timeout=30s": "/convert", "HTTP://h/x": "/x", "http://h": "/",
+                     "http://h?q=1": "/", "https://": "https://", "/http://x/y": "/http://x/y", "*": "*"]
+        for (target, path) in cases {
+            XCTAssertEqual(HTTPRequestHead(method: .get, target: target).path, path, target)
+        }
     }
 
     func testPipelinedRequestsParseOneAtATime() throws {

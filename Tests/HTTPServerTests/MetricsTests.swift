@@ -44,6 +44,10 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(a === b)
         XCTAssertFalse(a === other)
         XCTAssertTrue(registry.gauge("g", help: "h") === registry.gauge("g", help: "h"))
+        // two spellings that sanitize to one name are one series (and are found again fast)
+        let dashed = registry.counter("a-b_total", help: "h")
+        XCTAssertTrue(dashed === registry.counter("a_b_total", help: "h"))
+        XCTAssertTrue(dashed === registry.counter("a-b_total", help: "h"))
         XCTAssertTrue(registry.histogram("h", help: "h", buckets: [1]) === registry.histogram("h", help: "h", buckets: [2]))
         XCTAssertEqual(registry.histogram("h", help: "h", buckets: [2]).bounds, [1], "first registration fixes the buckets")
     }

@@ -145,4 +145,15 @@ final class ServerBasicTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("Content-Length: 6"), result.stdout)
         XCTAssertFalse(result.stdout.contains("hello"))
     }
+    func testChunkedRequestBodyFromCurl() {
+        let bodyFile = test.directory + "/chunked.json"
+        _ = FileManager.default.createFile(atPath: bodyFile, contents: Data(repeating: UInt8(ascii: " "), count: 50_000))
+        let result = runProcess(["curl", "-sk", "-H", "Content-Type: application/json", "-H", "Transfer-Encoding: chunked",
+                                 "--data-binary", "@" + bodyFile, "-w", "\n%{http_code}", "\(test.url)/echo"])
+        XCTAssertEqual(result.stdout, #"{"bytes":50000}"# + "\n200", result.stderr)
+        // Over the route's limit while chunked: 413.
+        let small = runProcess(["curl", "-sk", "-o", "/dev/null", "-H", "Transfer-Encoding: chunked",
+                                "--data-binary", "@" + bodyFile, "-w", "%{http_code}", "\(test.url)/small"])
+        XCTAssertEqual(small.stdout, "413", small.stderr)
+    }
 }

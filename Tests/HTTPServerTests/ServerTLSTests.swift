@@ -118,4 +118,66 @@ final class ServerTLSTests: XCTestCase {
         XCTAssertEqual(runProcess(["curl", "-sk", "https://127.0.0.1:\(both.port)/hello"]).stdout, "hello\n")
         XCTAssertEqual(runProcess(["curl", "-sk", "https://[::1]:\(both.port)/hello"]).stdout, "hello\n")
     }
+    func testClientCertificateRequiredWhenAClientCAIsSet() throws {
+        let directory = makeServerTempDirectory("mtls")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ca = try ServerTestCertificate.make(in: directory, name: "ca", commonName: "test client CA")
+        // A client certificate signed by that CA, and one from a stranger.
+        let steps: [[String]] = [
+            ["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", directory + "/client.key",
+             "-out", directory + "/client.csr", "-subj", "/CN=kube-apiserver"],
+            ["openssl", "x509", "-req", "-in", directory + "/client.csr", "-CA", ca.certificatePath, "-CAkey", ca.keyPath,
+             "-CAcreateserial", "-days", "1", "-out", directory + "/client.crt"],
+        ]
+        for step in steps {
+            let result = runProcess(step)
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        let stranger = try ServerTestCertificate.make(in: directory, name: "stranger", commonName: "stranger")
+        let server = try ServerUnderTest()
+        defer { server.stop() }
+        server.server.setTLSContext(try TLSContext.load(TLSFiles(certificatePath: server.certificate.certificatePath,
+                                                                 keyPath: server.certificate.keyPath, clientCAPath: ca.certificatePath)))
+        let without = runProcess(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(server.url)/hello"])
+        XCTAssertNotEqual(without.stdout, "200", "a client without a certificate was served")
+        let wrong = runProcess(["curl", "-sk", "--cert", stranger.certificatePath, "--key", stranger.keyPath,
+                                "-o", "/dev/null", "-w", "%{http_code}", "\(server.url)/hello"])
+        XCTAssertNotEqual(wrong.stdout, "200", "a client with a foreign certificate was served")
+        let with = runProcess(["curl", "-sk", "--cert", directory + "/client.crt", "--key", directory + "/client.key", "\(server.url)/hello"])
+        XCTAssertEqual(with.stdout, "hello\n", with.stderr)
+    }
+
+    func testNewHandshakesUseASwappedContextWhileOpenConnectionsKeepTheirs() throws {
+        let directory = makeServerTempDirectory("swap")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let second = try ServerTestCertificate.make(in: directory, name: "second", commonName: "second")
+        let secondContext = try TLSContext.load(second.files)
+        let firstContext = try TLSContext.load(test.certificate.files)
+        let script = serverPythonPrelude + """
+        import hashlib
+        def fp(s): return hashlib.sha256(s.getpeercert(binary_form=True)).hexdigest()
+        kept = connect()
+        print(fp(kept) == os.environ["FIRST"])
+        open(os.environ["MARKER"], "w").close()
+        while os.path.exists(os.environ["MARKER"]): time.sleep(0.01)
+        fresh = connect()
+        print(fp(fresh) == os.environ["SECOND"])
+        kept.sendall(b"GET /hello HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+        print(status_of(read_response(kept)))
+        """
+        let environment = ["SERVER_PORT": "\(test.port)", "FIRST": firstContext.fingerprint, "SECOND": secondContext.fingerprint,
+                           "MARKER": directory + "/marker"]
+        let output = ServerLockedData()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            output.set(Data(runPython(script, environment: environment, timeout: 30).stdout.utf8))
+            done.signal()
+        }
+        let start = Date()
+        while !FileManager.default.fileExists(atPath: directory + "/marker") && Date().timeIntervalSince(start) < 20 { usleep(10_000) }
+        test.server.setTLSContext(secondContext)
+        try? FileManager.default.removeItem(atPath: directory + "/marker")
+        done.wait()
+        XCTAssertEqual(String(decoding: output.get(), as: UTF8.self), "True\nTrue\n200\n")
+    }
 }

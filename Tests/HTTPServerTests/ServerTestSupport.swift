@@ -26,10 +26,11 @@ func runProcess(_ arguments: [String], stdin: Data? = nil, timeout: Double = 30,
     }
     let outData = ServerLockedData(), errData = ServerLockedData()
     let group = DispatchGroup()
+    // Dedicated threads (not GCD's pool, which a few blocked readers can starve on 2 cores).
     group.enter()
-    DispatchQueue.global().async { outData.set(outPipe.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+    Thread { outData.set(outPipe.fileHandleForReading.readDataToEndOfFile()); group.leave() }.start()
     group.enter()
-    DispatchQueue.global().async { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+    Thread { errData.set(errPipe.fileHandleForReading.readDataToEndOfFile()); group.leave() }.start()
     if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: stdin) }
     try? inPipe.fileHandleForWriting.close()
     var timedOut = false
@@ -43,7 +44,7 @@ func runProcess(_ arguments: [String], stdin: Data? = nil, timeout: Double = 30,
         usleep(10_000)
     }
     process.waitUntilExit()
-    _ = group.wait(timeout: .now() + 5)
+    _ = group.wait(timeout: .now() + 30)
     return ServerProcessResult(status: process.terminationStatus,
                          stdout: String(decoding: outData.get(), as: UTF8.self),
                          stderr: String(decoding: errData.get(), as: UTF8.self), timedOut: timedOut)

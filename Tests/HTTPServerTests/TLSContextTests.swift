@@ -267,6 +267,19 @@ final class TLSContextTests: XCTestCase {
         XCTAssertNotEqual(without.stdout, "ok")
     }
 
+    func testCertificateCountLimit() throws {
+        let paths = try DevelopmentCertificate.generate(hosts: ["localhost"], into: directory + "/dev")
+        let chain = try Support.read(paths.certPath)       // leaf + CA
+        let ca = try Support.read(paths.caPath)
+        let key = try Support.read(paths.keyPath)
+        let atLimit = chain + Array([[UInt8]](repeating: ca, count: TLSContext.maxCertificatesPerFile - 2).joined())
+        XCTAssertEqual(try TLSContext.load(certificatePEM: atLimit, keyPEM: key, clientCAPEM: nil).chainLength, TLSContext.maxCertificatesPerFile)
+        XCTAssertThrowsError(try TLSContext.load(certificatePEM: atLimit + ca, keyPEM: key, clientCAPEM: nil)) { error in
+            XCTAssertTrue("\(error)".contains("more than \(TLSContext.maxCertificatesPerFile) certificates"), "\(error)")
+        }
+        XCTAssertThrowsError(try TLSContext.load(certificatePEM: chain, keyPEM: key, clientCAPEM: atLimit + ca))
+    }
+
     func testContextOutlivesItsCreatorAndIsShareable() throws {
         try Support.openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.key"], in: directory)
         try selfSigned(key: "ec.key", cert: "ec.crt")

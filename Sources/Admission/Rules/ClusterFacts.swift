@@ -159,8 +159,6 @@ struct ClusterFacts {
 // MARK: - The one walk
 
 extension ClusterFacts {
-    static let rayStartParamsPath = "rayStartParams"
-
     init(reading object: JSONValue, reader: inout SchemaReader) {
         self.init()
         guard let root = reader.object(object, "<root>") else { return }

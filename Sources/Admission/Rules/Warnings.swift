@@ -42,7 +42,7 @@ enum Warnings {
         var shown = names
         while !shown.isEmpty {
             let candidate = text(shown, more: names.count &- shown.count)
-            if candidate.count <= maxLength { return candidate }
+            if candidate.count <= maxLength { return fit(candidate) }
             shown.removeLast()
         }
         return fit("restartPolicy for \(names.count) worker groups should be Never or unset when using autoscaler V1")
@@ -62,7 +62,7 @@ enum Warnings {
             return nil
         }
         let full = "spec.rayVersion \(facts.rayVersion) differs from the Ray version \(imageVersion) of the head image \(image)"
-        if full.count <= maxLength { return full }
+        if full.count <= maxLength { return fit(full) }
         return fit("spec.rayVersion \(facts.rayVersion) differs from the Ray version \(imageVersion) of the head container image")
     }
 
@@ -111,9 +111,17 @@ enum Warnings {
         return w.path
     }
 
-    /// The last resort that keeps the length promise: cut and mark with "...".
+    /// Every warning goes through here: user text (names, images) may hold control characters,
+    /// which must not reach an HTTP `Warning` header, so they become "?"; then the length promise,
+    /// kept as a last resort by cutting and marking with "...".
     static func fit(_ text: String) -> String {
-        guard text.count > maxLength else { return text }
-        return String(text.prefix(maxLength &- 3)) + "..."
+        var clean = text
+        if text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            clean = String(String.UnicodeScalarView(text.unicodeScalars.map {
+                $0.value < 0x20 || $0.value == 0x7F ? "?" : $0
+            }))
+        }
+        guard clean.count > maxLength else { return clean }
+        return String(clean.prefix(maxLength &- 3)) + "..."
     }
 }
