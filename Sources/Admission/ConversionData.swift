@@ -69,6 +69,16 @@ enum ConversionAnnotation {
         root["metadata"]?["annotations"]?[key]
     }
 
+    /// Total bytes of the annotation keys and string values, as apimachinery counts them.
+    static func totalSize(of root: JSONObject) -> Int? {
+        guard case .object(let annotations)? = root["metadata"]?["annotations"] else { return nil }
+        var total = 0
+        for member in annotations {
+            total = total &+ member.key.utf8.count &+ (member.value.stringValue?.utf8.count ?? 0)
+        }
+        return total
+    }
+
     /// The keep-empty flags describing an object's metadata: it has an empty annotations map, or
     /// empty metadata. (A map holding only our annotation gets its annotation back, so never ends
     /// up empty on the way back.)

@@ -18,6 +18,10 @@ public enum RayClusterConverter {
     /// total at most 256 KiB, so nested guards must not grow without end.
     static let maxGuardedAnnotationBytes = 64 << 10
 
+    /// Kubernetes' limit on the total size of an object's annotations (keys and values), which the
+    /// API server checks on converted objects too (apimachinery TotalAnnotationSizeLimitB).
+    public static let maxTotalAnnotationBytes = 256 << 10
+
     /// Converts one RayCluster object to `apiVersion` (`ray.io/v1` or `ray.io/v1alpha1`). An object
     /// already at that version is returned unchanged.
     public static func convert(_ object: JSONValue, to apiVersion: String) throws(ConversionError) -> JSONValue {
@@ -110,6 +114,10 @@ public enum RayClusterConverter {
         root["apiVersion"] = .string(apiVersion)
         root["spec"] = target
         try ConversionAnnotation.set(annotation, in: &root, keepEmptyAnnotations: keepAnnotations, keepEmptyMetadata: keepMetadata)
+        // The API server rejects a converted object whose annotations exceed its limit; say why here.
+        if annotation != nil, let total = ConversionAnnotation.totalSize(of: root), total > maxTotalAnnotationBytes {
+            throw ConversionError("the \(RayAnnotation.conversionData) annotation needed to convert this object losslessly would bring its annotations to \(total) bytes, over the \(maxTotalAnnotationBytes)-byte limit of Kubernetes; keep the object in \(from)")
+        }
         return .object(root)
     }
 

@@ -47,12 +47,38 @@ final class Connection {
     /// The client may still be sending bytes we will not read (error before its body was read).
     private var unreadRequestBytes = false
 
-    // The request in progress.
-    private var head: HTTPRequestHead?
-    private var route: Route?
-    private var body: [UInt8] = []
-    private var bodyRemaining = 0
-    private var chunked: ChunkedDecoder?
+    /// The request in progress, boxed so that an idle connection (the common case by far: 10,000
+    /// of them must fit in 150 MB) carries one nil pointer instead of all of it.
+    private final class RequestState {
+        var head: HTTPRequestHead?
+        var route: Route?
+        var body: [UInt8] = []
+        var bodyRemaining = 0
+        var chunked: ChunkedDecoder?
+    }
+    private var request: RequestState?
+    private var current: RequestState {
+        if let request { return request }
+        let made = RequestState()
+        request = made
+        return made
+    }
+    private var head: HTTPRequestHead? {
+        get { request?.head }
+        set { current.head = newValue }
+    }
+    private var route: Route? {
+        get { request?.route }
+        set { current.route = newValue }
+    }
+    private var bodyRemaining: Int {
+        get { request?.bodyRemaining ?? 0 }
+        set { current.bodyRemaining = newValue }
+    }
+    private var chunked: ChunkedDecoder? {
+        get { request?.chunked }
+        set { current.chunked = newValue }
+    }
 
     init(fd: Int32, id: UInt64, loop: EventLoop, listener: ListenerState, transport: ConnectionTransport,
          tlsOwner: (AnyObject & Sendable)?, remoteAddress: String) {
@@ -214,7 +240,7 @@ final class Connection {
                 return outcome.consumed > 0 || outcome.done
             }
             let take = min(available, bodyRemaining)
-            body.append(contentsOf: input[inputStart..<(inputStart &+ take)])
+            current.body.append(contentsOf: input[inputStart..<(inputStart &+ take)])
             consume(take)
             bodyRemaining &-= take
             if bodyRemaining == 0 { dispatch() }
@@ -225,9 +251,10 @@ final class Connection {
     }
 
     private func feedChunked(_ bytes: UnsafeRawBufferPointer) throws(HTTPParseError) -> (consumed: Int, done: Bool) {
-        guard var decoder = chunked else { return (0, true) }
-        defer { chunked = decoder }
-        return try decoder.feed(bytes, into: &body)
+        let state = current
+        guard var decoder = state.chunked else { return (0, true) }
+        defer { state.chunked = decoder }
+        return try decoder.feed(bytes, into: &state.body)
     }
 
     private func consume(_ count: Int) {
@@ -268,7 +295,7 @@ final class Connection {
         }
         let limit = matched.maxBodyBytes ?? configuration.defaultMaxBodyBytes
         route = matched
-        body = []
+        current.body = []
         if parsed.isChunked {
             chunked = ChunkedDecoder(maxBodyBytes: limit)
         } else if let length = parsed.contentLength {
@@ -292,7 +319,7 @@ final class Connection {
         if parsed.expectsContinue && inputStart >= input.count {
             output.append(contentsOf: HTTPResponse.continueBytes)
         }
-        if !parsed.isChunked { body.reserveCapacity(min(bodyRemaining, 256 * 1024)) }
+        if !parsed.isChunked { current.body.reserveCapacity(min(bodyRemaining, 256 * 1024)) }
         state = .readingBody
         deadline = MonotonicClock.deadline(after: configuration.bodyReadTimeout, from: MonotonicClock.now())
     }
@@ -303,8 +330,9 @@ final class Connection {
         state = .dispatched
         deadline = 0
         chunked = nil
-        let request = HTTPRequest(head: head, body: body, remoteAddress: remoteAddress)
-        body = []
+        let state = current
+        let request = HTTPRequest(head: head, body: state.body, remoteAddress: remoteAddress)
+        state.body = []
         if route.runsInline {
             complete(route.handler(request))
             return
@@ -348,14 +376,15 @@ final class Connection {
         closeAfterWrite = !keepAlive
         state = .writing
         deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
-        chunked = nil
-        bodyRemaining = 0
+        if let request {
+            request.chunked = nil
+            request.bodyRemaining = 0
+        }
     }
 
     /// The response is fully written.
     private func finishResponse() {
-        head = nil
-        route = nil
+        request = nil
         if closeAfterWrite {
             if unreadRequestBytes || inputStart < input.count {
                 beginLingering()
@@ -458,7 +487,7 @@ final class Connection {
         Glibc.close(fd)
         input = []
         output = []
-        body = []
+        request = nil
     }
 }
 

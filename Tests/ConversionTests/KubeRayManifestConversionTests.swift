@@ -51,3 +51,27 @@ final class KubeRayManifestConversionTests: XCTestCase {
         XCTAssertEqual(extensions[2]["type"], "head")
     }
 }
+
+final class ConversionLimitTests: XCTestCase {
+    /// A v1 object whose v1-only content cannot fit the 256 KiB annotation limit fails with a
+    /// clear message instead of producing an object the API server would reject.
+    func testDataOverTheAnnotationLimitFailsClearly() throws {
+        var v1 = Fixture.object(KubeRayManifests.minimal)
+        let big = String(repeating: "x", count: 300 << 10)
+        v1["spec"]?["headGroupSpec"]?["rayStartParams"] = .object(JSONObject([("huge", .string(big))]))
+        XCTAssertThrowsError(try RayClusterConverter.convert(v1, to: RayAPIGroup.v1alpha1)) { error in
+            let message = (error as? ConversionError)?.message ?? ""
+            XCTAssertTrue(message.contains("262144"), message)
+        }
+        // Just under the limit converts, and back exactly.
+        v1["spec"]?["headGroupSpec"]?["rayStartParams"] = .object(JSONObject([("big", .string(String(repeating: "x", count: 200 << 10)))]))
+        assertRoundTrip(v1, via: RayAPIGroup.v1alpha1)
+    }
+
+    func testHeadGroupNameForReaders() throws {
+        XCTAssertEqual(RayClusterConversion.headGroupName(of: Fixture.object(KubeRayManifests.minimal)), "headgroup")
+        let fromAlpha = try RayClusterConverter.convert(Fixture.object(SeedSamples.mini), to: RayAPIGroup.v1)
+        XCTAssertEqual(RayClusterConversion.headGroupName(of: fromAlpha), "head-group")
+        XCTAssertEqual(RayClusterConversion.recordedHeadGroupName(of: Fixture.object(KubeRayManifests.minimal)), nil)
+    }
+}

@@ -64,8 +64,8 @@ final class CertificateWatcherTests: XCTestCase {
         return condition()
     }
 
-    func makeWatcher(_ files: TLSFiles, poll: Double, initial: TLSContext? = nil, events: Events) -> CertificateWatcher {
-        CertificateWatcher(files: files, pollInterval: poll, debounce: 0.1, initial: initial,
+    func makeWatcher(_ files: TLSFiles, poll: Double, debounce: Double = 0.1, initial: TLSContext? = nil, events: Events) -> CertificateWatcher {
+        CertificateWatcher(files: files, pollInterval: poll, debounce: debounce, initial: initial,
                            onReload: { context in
                                events.current.withLock { $0 = context }
                                events.reloaded.withLock { $0.append(context.fingerprint) }
@@ -162,10 +162,13 @@ final class CertificateWatcherTests: XCTestCase {
         try Support.write(first.cert, to: directory + "/tls.crt")
         try Support.write(first.key, to: directory + "/tls.key")
         let events = Events()
-        let watcher = makeWatcher(TLSFiles(directory: directory), poll: 3600, events: events)
+        // debounce 0.5 s: a 20 ms gap falls inside one debounce window; a 700 ms gap makes the
+        // first check fail (certificate new, key old), and the retry 0.5 s later sees the new key.
+        // Margins of hundreds of ms keep this deterministic on a loaded machine.
+        let watcher = makeWatcher(TLSFiles(directory: directory), poll: 3600, debounce: 0.5, events: events)
         watcher.start()
         defer { watcher.stop() }
-        for (index, delay) in [20_000, 150_000, 20_000, 150_000].enumerated() {
+        for (index, delay) in [20_000, 700_000, 20_000, 700_000].enumerated() {
             let pair = try makePair("p\(index)")
             // certificate first, key a little later (a careless writer, or cert-manager via a sidecar)
             try writeAtomic(pair.cert, directory + "/tls.crt")
