@@ -41,11 +41,13 @@ struct ConversionData {
         keepEmptyMetadata = object["keepEmptyMetadata"] == .bool(true)
     }
 
-    /// Same members, same order, same literals: what serializes to the same text.
-    func isIdentical(to other: ConversionData) -> Bool {
+    /// Same members, same order, same literals: what serializes to the same text. `sameSpec`: the
+    /// caller knows both specs are the very same residual, which spares walking it.
+    func isIdentical(to other: ConversionData, sameSpec: Bool = false) -> Bool {
         apiVersion == other.apiVersion && keepEmptyAnnotations == other.keepEmptyAnnotations
             && keepEmptyMetadata == other.keepEmptyMetadata
-            && ConversionEquality.identical(spec, other.spec) && ConversionEquality.identical(annotation, other.annotation)
+            && (sameSpec || ConversionEquality.identical(spec, other.spec))
+            && ConversionEquality.identical(annotation, other.annotation)
     }
 
     /// The annotation value, or nil when there is nothing to restore.

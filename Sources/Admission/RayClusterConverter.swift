@@ -97,7 +97,8 @@ public enum RayClusterConverter {
             var ownGuard: JSONValue?
             // Our own data, as we would write it again, needs no guard (compared as parsed, which
             // spares serializing it; our serializer is deterministic).
-            if let restoring, restoring.annotation == nil, regenerated.carriesData, restoring.isIdentical(to: regenerated) {
+            if let restoring, restoring.annotation == nil, regenerated.carriesData,
+               restoring.isIdentical(to: regenerated, sameSpec: clean) {
                 ownGuard = nil
             } else if let expected = Optional(regenerated.encoded().map(JSONValue.string)),
                       !ConversionEquality.same(ownAnnotation, expected) {

@@ -54,8 +54,9 @@ public enum RayClusterDefaulter {
             for (index, group) in groups.enumerated() {
                 guard case .object(let members) = group else { continue }
                 let prefix = "/spec/workerGroupSpecs/\(index)/"
+                // The keys are our constants and need no escaping (a test checks it).
                 for (key, value) in workerGroupDefaults where isAbsent(members[key]) {
-                    operations.append(JSONPatchOperation(path: prefix + JSONPointer.escape(key), value: value))
+                    operations.append(JSONPatchOperation(path: prefix + key, value: value))
                 }
                 if isAbsent(members["rayStartParams"]) {
                     operations.append(JSONPatchOperation(path: prefix + "rayStartParams", value: .object(JSONObject())))

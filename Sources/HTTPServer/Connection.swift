@@ -404,9 +404,12 @@ final class Connection {
             closeIdleDuringShutdown(now: now)
             if state == .closed { return }
         }
-        if inputStart >= input.count && input.capacity > 0 {
-            input = []   // an idle connection keeps no buffer
-            inputStart = 0
+        if inputStart >= input.count {
+            if input.capacity > 0 {
+                input = []   // an idle connection keeps no buffer
+                inputStart = 0
+            }
+            transport.releaseBuffers()
         }
     }
 

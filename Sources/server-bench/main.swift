@@ -2,7 +2,7 @@
 // answers a fixed 1 KB body, through the worker pool like the webhook routes (not inline), with
 // the same TLS settings and limits as `ray-operator webhook`.
 //
-//   server-bench --port 9443 --cert tls.crt --key tls.key [--io-threads N] [--worker-threads N]
+//   server-bench --port 9443 --cert tls.crt --key tls.key [--io-threads N] [--worker-threads N] [--inline true]
 import HTTPServer
 import Logging
 #if canImport(Glibc)
@@ -15,6 +15,7 @@ var key = "tls.key"
 var ioThreads: Int? = nil
 var workerThreads: Int? = nil
 var maxConnections = 20_000
+var inline = false
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     let value = arguments.next() ?? ""
@@ -25,8 +26,9 @@ while let argument = arguments.next() {
     case "--io-threads": ioThreads = Int(value)
     case "--worker-threads": workerThreads = Int(value)
     case "--max-connections": maxConnections = Int(value) ?? maxConnections
+    case "--inline": inline = value == "true"   // diagnostics: run the handler on the I/O thread
     default:
-        print("usage: server-bench --port N --cert FILE --key FILE [--io-threads N] [--worker-threads N] [--max-connections N]")
+        print("usage: server-bench --port N --cert FILE --key FILE [--io-threads N] [--worker-threads N] [--max-connections N] [--inline true]")
         exit(2)
     }
 }
@@ -43,7 +45,7 @@ let server = Server(configuration: configuration, logger: logger)
 do {
     server.setTLSContext(try TLSContext.load(TLSFiles(certificatePath: certificate, keyPath: key)))
     let router = Router([
-        Route("/bench", methods: [.post, .get]) { _ in
+        Route("/bench", methods: [.post, .get], runsInline: inline) { _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: payload)
         },
     ])

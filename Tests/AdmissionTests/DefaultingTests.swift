@@ -231,3 +231,12 @@ extension DefaultingTests {
         XCTAssertNil(RayImageVersion.rayVersion(ofImage: "r/ray:99999999999999999999.0.0"))
     }
 }
+
+extension DefaultingTests {
+    /// The defaulter writes its constant keys into paths unescaped: they must need no escaping.
+    func testDefaultKeysNeedNoPointerEscaping() {
+        for key in RayClusterDefaulter.workerGroupDefaults.map(\.key) + ["rayStartParams", "rayVersion", "headGroupSpec", "workerGroupSpecs", "spec"] {
+            XCTAssertEqual(JSONPointer.escape(key), key)
+        }
+    }
+}

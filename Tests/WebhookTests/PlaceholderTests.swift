@@ -1,6 +1,0 @@
-import XCTest
-@testable import Webhook
-
-final class WebhookTestsPlaceholder: XCTestCase {
-    func testModuleLoads() { XCTAssertTrue(true) }
-}
