@@ -89,7 +89,7 @@ enum ConversionResidual {
         }
     }
 
-    private static func buildObject(_ x: JSONObject, _ fresh: JSONObject?, _ members: [String: ConversionShape]) -> JSONValue {
+    private static func buildObject(_ x: JSONObject, _ fresh: JSONObject?, _ members: ConversionShapeMembers) -> JSONValue {
         var out: [JSONObject.Member] = []
         out.reserveCapacity(x.count)
         for member in x {
@@ -185,7 +185,7 @@ enum ConversionResidual {
     }
 
     private static func fillGroups(keys: [JSONValue], items: [JSONValue], fresh: [JSONValue],
-                                   element: [String: ConversionShape], pinsHead: Bool, clean: inout Bool) -> [JSONValue] {
+                                   element: ConversionShapeMembers, pinsHead: Bool, clean: inout Bool) -> [JSONValue] {
         // Stored groups by identity, each key's occurrences in order (linear overall).
         var slots: [String: [Int]] = [:]
         let count = min(keys.count, items.count)
@@ -221,7 +221,7 @@ enum ConversionResidual {
         return out
     }
 
-    private static func fillObject(_ stored: JSONObject, _ fresh: JSONObject?, _ members: [String: ConversionShape],
+    private static func fillObject(_ stored: JSONObject, _ fresh: JSONObject?, _ members: ConversionShapeMembers,
                                    clean: inout Bool) -> JSONValue {
         var out: [JSONObject.Member] = []
         out.reserveCapacity(stored.count)

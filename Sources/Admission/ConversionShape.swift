@@ -13,17 +13,17 @@ indirect enum ConversionShape: Sendable {
     /// A value derived from the other version.
     case mapped
     /// An object whose listed members have shapes; other members are this version's own.
-    case object([String: ConversionShape])
+    case object(ConversionShapeMembers)
     /// Like `object`, but a pod group: when the other version no longer has it, it is gone.
-    case group([String: ConversionShape])
+    case group(ConversionShapeMembers)
     /// An array of pod groups matched by identity (see `ConversionGroupKey`), elements shaped as
     /// the payload. `pinsHead`: the head group's position among the elements is remembered.
-    case groups(element: [String: ConversionShape], pinsHead: Bool)
+    case groups(element: ConversionShapeMembers, pinsHead: Bool)
     /// An array whose first element (the Ray container) has the shape; the rest are sidecars.
-    case firstElement([String: ConversionShape])
+    case firstElement(ConversionShapeMembers)
 
     /// The members of an object-like node.
-    var members: [String: ConversionShape]? {
+    var members: ConversionShapeMembers? {
         switch self {
         case .object(let members), .group(let members): return members
         default: return nil
@@ -31,16 +31,37 @@ indirect enum ConversionShape: Sendable {
     }
 }
 
+/// The shaped members of an object node: a handful of keys, looked up by scanning (with a length
+/// check first) rather than hashing, which is what the residual walk does for every member it meets.
+struct ConversionShapeMembers: Sendable, ExpressibleByDictionaryLiteral {
+    private let entries: [(key: String, length: Int, shape: ConversionShape)]
+
+    init(dictionaryLiteral elements: (String, ConversionShape)...) {
+        entries = elements.map { (key: $0.0, length: $0.0.utf8.count, shape: $0.1) }
+    }
+
+    subscript(key: String) -> ConversionShape? {
+        let length = key.utf8.count
+        var i = 0
+        let count = entries.count
+        while i < count {
+            if entries[i].length == length && entries[i].key == key { return entries[i].shape }
+            i &+= 1
+        }
+        return nil
+    }
+}
+
 /// The shapes of both versions.
 enum ConversionShapes {
     // MARK: ray.io/v1
 
-    static let rayContainer: [String: ConversionShape] = [
+    static let rayContainer: ConversionShapeMembers = [
         "image": .mapped, "imagePullPolicy": .mapped, "command": .mapped, "args": .mapped,
         "env": .mapped, "resources": .mapped, "volumeMounts": .mapped,
     ]
 
-    static let podTemplate: [String: ConversionShape] = [
+    static let podTemplate: ConversionShapeMembers = [
         "metadata": .object(["labels": .mapped, "annotations": .mapped]),
         "spec": .object([
             "serviceAccountName": .mapped, "nodeSelector": .mapped, "affinity": .mapped,
@@ -49,9 +70,9 @@ enum ConversionShapes {
         ]),
     ]
 
-    static let v1HeadGroup: [String: ConversionShape] = ["template": .object(podTemplate)]
+    static let v1HeadGroup: ConversionShapeMembers = ["template": .object(podTemplate)]
 
-    static let v1WorkerGroup: [String: ConversionShape] = [
+    static let v1WorkerGroup: ConversionShapeMembers = [
         "groupName": .mapped, "replicas": .mapped, "template": .object(podTemplate),
     ]
 
@@ -63,7 +84,7 @@ enum ConversionShapes {
 
     // MARK: ray.io/v1alpha1
 
-    static let v1alpha1Extension: [String: ConversionShape] = [
+    static let v1alpha1Extension: ConversionShapeMembers = [
         "replicas": .mapped, "type": .mapped, "image": .mapped, "groupName": .mapped, "command": .mapped,
         "labels": .mapped, "serviceAccountName": .mapped, "nodeSelector": .mapped, "affinity": .mapped,
         "resources": .mapped, "tolerations": .mapped, "containerEnv": .mapped, "annotations": .mapped,

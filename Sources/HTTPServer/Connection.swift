@@ -341,7 +341,7 @@ final class Connection {
         let fd = self.fd
         let id = self.id
         let handler = route.handler
-        loop.core.workers.submit {
+        loop.enqueue {
             let response = handler(request)
             loop.post(.completed(fd: fd, id: id, response: response))
         }

@@ -55,8 +55,11 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPausedUntil: UInt64 = 0
     private var closingIdle = false
     private var messages: [LoopMessage] = []
+    /// Handler jobs produced during one epoll round, handed to the workers together at its end.
+    private var pendingJobs: [WorkerPool.Job] = []
 
     static let scratchSize = 64 * 1024
+    static let acceptsPerWakeup = 1
     private static let listenerTag: UInt64 = 1 << 32
     private static let wakeTag: UInt64 = 2 << 32
 
@@ -124,6 +127,8 @@ final class EventLoop: @unchecked Sendable {
         let sweepInterval = MonotonicClock.nanoseconds(min(1.0, max(0.01, core.configuration.shortestTimeout / 4)))
         var nextSweep = MonotonicClock.now() &+ sweepInterval
         while running {
+            // Whatever the last round dispatched (events, inbox, sweep) goes to the workers now.
+            flushJobs()
             var now = MonotonicClock.now()
             var wakeAt = nextSweep
             if acceptPausedUntil != 0 { wakeAt = min(wakeAt, acceptPausedUntil) }
@@ -159,6 +164,17 @@ final class EventLoop: @unchecked Sendable {
         for connection in Array(connections.values) { connection.close() }
         connections.removeAll()
         finished.store(true, ordering: .releasing)
+    }
+
+    /// Queues a handler job; it reaches the workers at the end of this epoll round.
+    func enqueue(_ job: @escaping WorkerPool.Job) {
+        pendingJobs.append(job)
+    }
+
+    private func flushJobs() {
+        guard !pendingJobs.isEmpty else { return }
+        core.workers.submit(batch: pendingJobs)
+        pendingJobs.removeAll(keepingCapacity: true)
     }
 
     private func processInbox() {
@@ -226,9 +242,10 @@ final class EventLoop: @unchecked Sendable {
 
     private func acceptConnections(_ listener: ListenerState) {
         guard accepting else { return }
-        // A bounded batch per wake-up keeps one loop from starving its established connections;
-        // the listener is level-triggered, so what is left wakes a loop again.
-        for _ in 0..<64 {
+        // One connection per wake-up (nginx's `multi_accept off`): the listener is level-triggered
+        // and EPOLLEXCLUSIVE, so what is left wakes a loop again, and a burst of new connections
+        // (an apiserver opening its pool) spreads over the loops instead of landing on the first.
+        for _ in 0..<EventLoop.acceptsPerWakeup {
             var address = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd = withUnsafeMutablePointer(to: &address) {

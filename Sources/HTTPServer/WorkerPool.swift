@@ -1,4 +1,5 @@
 import CLinux
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,13 @@ final class WorkerPool: @unchecked Sendable {
     private var queue: [Job] = []
     private var head = 0
     private var stopping = false
+    /// Workers blocked in the condition wait: a submit wakes at most that many.
+    private var waiting = 0
+    /// Jobs queued and not yet taken, readable without the lock (idle workers poll it briefly
+    /// before sleeping: a futex wake-up per request would dominate short handlers).
+    private let queued = Atomic<Int>(0)
+    /// How many times an idle worker polls (yielding the CPU in between) before it sleeps.
+    static let pollsBeforeSleeping = 64
     private var threads: [pthread_t] = []
 
     init(threads count: Int, name: String) {
@@ -52,7 +60,24 @@ final class WorkerPool: @unchecked Sendable {
     func submit(_ job: @escaping Job) {
         pthread_mutex_lock(mutex)
         queue.append(job)
-        pthread_cond_signal(condition)
+        queued.add(1, ordering: .relaxed)
+        if waiting > 0 { pthread_cond_signal(condition) }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Several jobs under one lock (an event loop hands over what one epoll round produced);
+    /// wakes only as many sleeping workers as there are new jobs.
+    func submit(batch jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
+        pthread_mutex_lock(mutex)
+        queue.append(contentsOf: jobs)
+        queued.add(jobs.count, ordering: .relaxed)
+        let wake = min(jobs.count, waiting)
+        if wake > 1 {
+            pthread_cond_broadcast(condition)
+        } else if wake == 1 {
+            pthread_cond_signal(condition)
+        }
         pthread_mutex_unlock(mutex)
     }
 
@@ -69,9 +94,17 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerMain() {
         while true {
+            // Briefly poll for work before taking the lock and sleeping.
+            var polls = 0
+            while queued.load(ordering: .relaxed) == 0 && polls < WorkerPool.pollsBeforeSleeping {
+                sched_yield()
+                polls &+= 1
+            }
             pthread_mutex_lock(mutex)
             while head >= queue.count && !stopping {
+                waiting &+= 1
                 pthread_cond_wait(condition, mutex)
+                waiting &-= 1
             }
             if head >= queue.count {   // stopping and nothing left
                 pthread_mutex_unlock(mutex)
@@ -79,6 +112,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             let job = queue[head]
             head &+= 1
+            queued.subtract(1, ordering: .relaxed)
             if head >= queue.count {
                 // Drained: reset in place so the array does not grow forever.
                 queue.removeAll(keepingCapacity: true)

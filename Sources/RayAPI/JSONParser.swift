@@ -49,8 +49,8 @@ struct JSONParser {
         var key: String
     }
     private var frames: [Frame] = []
-    private var elements: [JSONValue] = []
-    private var members: [JSONObject.Member] = []
+    private let elements = MoveOutStack<JSONValue>()
+    private let members = MoveOutStack<JSONObject.Member>()
     /// Reused buffer for strings with escapes.
     private var scratch: [UInt8] = []
 
@@ -167,7 +167,7 @@ struct JSONParser {
                 guard let top = frames.last else { return value }
                 skipWhitespace()
                 if top.isObject {
-                    members.append(JSONObject.Member(key: top.key, value: value))
+                    members.push(JSONObject.Member(key: top.key, value: value))
                     if i < end && p[i] == comma {
                         i &+= 1
                         skipWhitespace()
@@ -181,15 +181,14 @@ struct JSONParser {
                         throw unexpected("',' or '}'")
                     }
                 } else {
-                    elements.append(value)
+                    elements.push(value)
                     if i < end && p[i] == comma {
                         i &+= 1
                         skipWhitespace()
                         break
                     } else if i < end && p[i] == closeBracket {
                         i &+= 1
-                        value = .array(Array(elements[top.start...]))
-                        elements.removeSubrange(top.start...)
+                        value = .array(elements.pop(from: top.start))
                         frames.removeLast()
                     } else {
                         throw unexpected("',' or ']'")
@@ -214,8 +213,7 @@ struct JSONParser {
     /// LAST value wins and stays at the position of the FIRST occurrence — what Go's encoding/json
     /// (and so the API server) ends up with, minus Go's random map order.
     private mutating func closeObject(from start: Int) -> JSONObject {
-        var object = Array(members[start...])
-        members.removeSubrange(start...)
+        var object = members.pop(from: start)
         if object.count > 1 && JSONParser.hasDuplicateKeys(object) {
             var deduplicated: [JSONObject.Member] = []
             deduplicated.reserveCapacity(object.count)
@@ -505,6 +503,60 @@ struct JSONParser {
         case 0xF4: return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0
         default: return 0
         }
+    }
+}
+
+/// The parser's stack of finished elements of open containers. A container's elements leave it by
+/// being moved (not copied) into the container's own array, which spares a retain when they are
+/// copied out and a release when the stack drops them: two atomic operations per value.
+/// A class only so that `deinit` can release what an error leaves on it.
+private final class MoveOutStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init() {
+        capacity = 64
+        base = UnsafeMutablePointer<Element>.allocate(capacity: 64)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    @inline(__always) func push(_ element: __owned Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count &+= 1
+    }
+
+    /// Doubles the storage. The stack never holds more values than the document has bytes (which
+    /// `JSONParseLimits.maxBytes` bounds), so doubling cannot overflow in practice.
+    private func grow() {
+        let (doubled, overflow) = capacity.multipliedReportingOverflow(by: 2)
+        let newCapacity = overflow ? capacity &+ 1 : doubled
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Moves the elements from position `start` to the top into a new array of exactly that size.
+    func pop(from start: Int) -> [Element] {
+        let n = count &- start
+        guard n > 0 else { return [] }
+        let source = base + start
+        let result = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
+            guard let target = buffer.baseAddress else { return }
+            target.moveInitialize(from: source, count: n)
+            initialized = n
+        }
+        if result.count == n {
+            count = start
+        }
+        return result
     }
 }
 

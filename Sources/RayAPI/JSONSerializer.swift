@@ -6,107 +6,245 @@
 // what JSON requires: `"`, `\` and control characters (`\b \f \n \r \t`, others `\u00XX`); `/` and
 // non-ASCII are written as they are. Parsing and re-serializing a compact document therefore gives
 // the same bytes.
+//
+// Why it looks like this (it writes every ConversionReview and AdmissionReview response, megabytes
+// at a time):
+// - Output goes into one raw buffer that grows by doubling. Each write first makes room for its
+//   worst case once, then stores bytes without per-byte capacity or uniqueness checks (what
+//   `[UInt8].append` pays on every call). The buffer becomes a `[UInt8]` in one copy at the end.
+// - A string is scanned once: with nothing to escape (nearly every string) it is one `memcpy`;
+//   otherwise the runs between escapes are copied whole.
+// - Containers are walked by index over their (immutable) arrays, so each element is passed on
+//   borrowed, where iterating would copy it (a retain and release per element).
+// - Integers are formatted straight into the buffer, two digits per division.
+
+/// The growable byte buffer the serializer writes into. A class only so that `deinit` frees it.
+final class JSONOutputBuffer {
+    private(set) var base: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    var count = 0
+
+    init(capacity: Int) {
+        let initial = max(capacity, 64)
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: initial)
+        self.capacity = initial
+    }
+
+    deinit { base.deallocate() }
+
+    /// Makes room for `extra` more bytes. The request is at most a few times the size of a value
+    /// that already exists in memory, so it cannot overflow in practice; a sum that would is
+    /// clamped to `Int.max` and the allocation fails like any impossible one.
+    @inline(__always) func reserve(_ extra: Int) {
+        let (needed, overflow) = count.addingReportingOverflow(extra)
+        if overflow || needed > capacity { grow(to: overflow ? Int.max : needed) }
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity
+        while newCapacity < needed {
+            let (doubled, overflow) = newCapacity.multipliedReportingOverflow(by: 2)
+            newCapacity = overflow ? needed : doubled
+        }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Stores a byte; room must have been reserved.
+    @inline(__always) func put(_ byte: UInt8) {
+        base[count] = byte
+        count &+= 1
+    }
+
+    @inline(__always) func put(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
+        count &+= bytes.count
+    }
+
+    /// Reserves room and copies `bytes`.
+    @inline(__always) func append(_ bytes: UnsafeRawBufferPointer) {
+        reserve(bytes.count)
+        put(bytes)
+    }
+
+    var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { destination, initialized in
+            if let target = destination.baseAddress { target.update(from: base, count: count) }
+            initialized = count
+        }
+    }
+}
 
 struct JSONSerializer {
-    var out: [UInt8] = []
+    private let buffer: JSONOutputBuffer
 
-    init(capacity: Int) { out.reserveCapacity(capacity) }
+    init(capacity: Int) { buffer = JSONOutputBuffer(capacity: capacity) }
+
+    /// What has been written so far.
+    var out: [UInt8] { buffer.bytes }
 
     mutating func write(_ value: JSONValue) {
+        writeValue(value)
+    }
+
+    private func writeValue(_ value: borrowing JSONValue) {
         switch value {
-        case .null: appendLiteral("null")
-        case .bool(let b): appendLiteral(b ? "true" : "false")
+        case .null: writeLiteral("null")
+        case .bool(let b): writeLiteral(b ? "true" : "false")
         case .integer(let n): writeInteger(n)
         case .number(let literal):
-            if JSONSerializer.isValidNumberLiteral(literal) { appendLiteral(literal) } else { appendLiteral("null") }
+            writeLiteral(JSONSerializer.isValidNumberLiteral(literal) ? literal : "null")
         case .string(let s): writeString(s)
         case .array(let elements):
-            out.append(0x5B)
-            var first = true
-            for element in elements {
-                if !first { out.append(0x2C) }
-                first = false
-                write(element)
+            buffer.reserve(2)
+            buffer.put(0x5B)
+            var index = 0
+            let count = elements.count
+            while index < count {
+                if index > 0 {
+                    buffer.reserve(1)
+                    buffer.put(0x2C)
+                }
+                writeValue(elements[index])
+                index &+= 1
             }
-            out.append(0x5D)
+            buffer.reserve(1)
+            buffer.put(0x5D)
         case .object(let object):
-            out.append(0x7B)
-            var first = true
-            for member in object.members {
-                if !first { out.append(0x2C) }
-                first = false
-                writeString(member.key)
-                out.append(0x3A)
-                write(member.value)
+            buffer.reserve(2)
+            buffer.put(0x7B)
+            let members = object.members
+            var index = 0
+            let count = members.count
+            while index < count {
+                if index > 0 {
+                    buffer.reserve(1)
+                    buffer.put(0x2C)
+                }
+                writeString(members[index].key)
+                buffer.reserve(1)
+                buffer.put(0x3A)
+                writeValue(members[index].value)
+                index &+= 1
             }
-            out.append(0x7D)
+            buffer.reserve(1)
+            buffer.put(0x7D)
         }
     }
 
-    @inline(__always) private mutating func appendLiteral(_ s: String) {
-        var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
+    /// Text that needs no escaping (literals, number literals).
+    @inline(__always) private func writeLiteral(_ s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ buffer.append(UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        var copy = s
+        copy.withUTF8 { buffer.append(UnsafeRawBufferPointer($0)) }
     }
 
-    private mutating func writeInteger(_ n: Int64) {
-        // Digits into a small stack buffer, least significant first; magnitude as UInt64 so that
-        // Int64.min needs no special case.
+    /// "00" … "99", for formatting two digits per division.
+    private static let digitPairs: [UInt8] = {
+        var pairs: [UInt8] = []
+        pairs.reserveCapacity(200)
+        for n in 0..<100 {
+            pairs.append(UInt8(truncatingIfNeeded: 0x30 &+ n / 10))
+            pairs.append(UInt8(truncatingIfNeeded: 0x30 &+ n % 10))
+        }
+        return pairs
+    }()
+
+    private func writeInteger(_ n: Int64) {
+        // At most 20 characters: a sign and 19 digits. The digits are written backwards into a
+        // 24-byte stack buffer; the magnitude is a UInt64 so that Int64.min needs no special case.
         var magnitude = n.magnitude
-        if n < 0 { out.append(0x2D) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes ≥ 20 digits
-        let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
-            var k = 0
-            repeat {
-                raw[k] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
-                magnitude /= 10
-                k &+= 1
-            } while magnitude != 0
-            return k
-        }
-        withUnsafeBytes(of: &digits) { raw in
-            var k = count
-            while k > 0 {
-                k &-= 1
-                out.append(raw[k])
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        buffer.reserve(20)
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var k = scratch.count
+            JSONSerializer.digitPairs.withUnsafeBufferPointer { pairs in
+                while magnitude >= 100 {
+                    let pair = Int(truncatingIfNeeded: magnitude % 100) &* 2
+                    magnitude /= 100
+                    k &-= 2
+                    scratch[k] = pairs[pair]
+                    scratch[k &+ 1] = pairs[pair &+ 1]
+                }
+                if magnitude >= 10 {
+                    let pair = Int(truncatingIfNeeded: magnitude) &* 2
+                    k &-= 2
+                    scratch[k] = pairs[pair]
+                    scratch[k &+ 1] = pairs[pair &+ 1]
+                } else {
+                    k &-= 1
+                    scratch[k] = UInt8(truncatingIfNeeded: magnitude) &+ 0x30
+                }
             }
+            if n < 0 { buffer.put(0x2D) }
+            buffer.put(UnsafeRawBufferPointer(rebasing: scratch[k...]))
         }
     }
 
-    mutating func writeString(_ s: String) {
-        var s = s
-        out.append(0x22)
-        s.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            let end = bytes.count
-            var runStart = 0
-            var i = 0
-            while i < end {
-                let b = base[i]
-                if b >= 0x20 && b != 0x22 && b != 0x5C {
-                    i &+= 1
-                    continue
-                }
-                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i &- runStart)) }
-                out.append(0x5C)
-                switch b {
-                case 0x22: out.append(0x22)
-                case 0x5C: out.append(0x5C)
-                case 0x08: out.append(0x62)
-                case 0x0C: out.append(0x66)
-                case 0x0A: out.append(0x6E)
-                case 0x0D: out.append(0x72)
-                case 0x09: out.append(0x74)
-                default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    out.append(0x75); out.append(0x30); out.append(0x30)
-                    out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
-                }
-                i &+= 1
-                runStart = i
-            }
-            if end > runStart { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: end &- runStart)) }
+    func writeString(_ s: String) {
+        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ writeStringBytes($0) }) { return done }
+        var copy = s
+        copy.withUTF8 { writeStringBytes($0) }
+    }
+
+    @inline(__always) private static func hex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble  // 0x57 + 10 = 'a'
+    }
+
+    private func writeStringBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let length = bytes.count
+        // Fast path: nothing to escape, one copy between the quotes.
+        var firstEscape = 0
+        while firstEscape < length {
+            let b = bytes[firstEscape]
+            if b < 0x20 || b == 0x22 || b == 0x5C { break }
+            firstEscape &+= 1
         }
-        out.append(0x22)
+        if firstEscape == length {
+            buffer.reserve(length &+ 2)
+            buffer.put(0x22)
+            buffer.put(UnsafeRawBufferPointer(bytes))
+            buffer.put(0x22)
+            return
+        }
+        // Worst case: every remaining byte becomes a six-byte \u00XX escape.
+        let (worst, overflow) = (length &- firstEscape).multipliedReportingOverflow(by: 6)
+        buffer.reserve(overflow ? Int.max : firstEscape &+ worst &+ 2)
+        buffer.put(0x22)
+        buffer.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[0..<firstEscape])))
+        var i = firstEscape
+        var runStart = firstEscape
+        while i < length {
+            let b = bytes[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C {
+                i &+= 1
+                continue
+            }
+            if i > runStart { buffer.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<i]))) }
+            buffer.put(0x5C)
+            switch b {
+            case 0x22: buffer.put(0x22)
+            case 0x5C: buffer.put(0x5C)
+            case 0x08: buffer.put(0x62)
+            case 0x0C: buffer.put(0x66)
+            case 0x0A: buffer.put(0x6E)
+            case 0x0D: buffer.put(0x72)
+            case 0x09: buffer.put(0x74)
+            default:
+                buffer.put(0x75); buffer.put(0x30); buffer.put(0x30)
+                buffer.put(JSONSerializer.hex(b >> 4)); buffer.put(JSONSerializer.hex(b & 0xF))
+            }
+            i &+= 1
+            runStart = i
+        }
+        if length > runStart { buffer.put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<length]))) }
+        buffer.put(0x22)
     }
 
     /// RFC 8259 number grammar check for hand-made `.number` literals.

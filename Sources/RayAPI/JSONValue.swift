@@ -177,7 +177,22 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     public func index(forKey key: String) -> Int? {
         if let positions { return positions[key] }
-        return members.firstIndex { $0.key == key }
+        return scan(for: key)
+    }
+
+    /// Linear search by index: reading `members[i].key` in place borrows it, where iterating the
+    /// members would copy each one (a retain and release of its key and value per step).
+    /// Keys of another length are told apart by their stored UTF-8 count, without a string comparison.
+    @inline(__always) private func scan(for key: String) -> Int? {
+        var i = 0
+        let count = members.count
+        let length = key.utf8.count
+        while i < count {
+            let candidate = members[i].key
+            if candidate.utf8.count == length && candidate == key { return i }
+            i &+= 1
+        }
+        return nil
     }
 
     private mutating func rebuildIndex() {
@@ -194,8 +209,8 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
                 guard let i = positions[key] else { return nil }
                 return members[i].value
             }
-            for member in members where member.key == key { return member.value }
-            return nil
+            guard let i = scan(for: key) else { return nil }
+            return members[i].value
         }
         set {
             if let i = index(forKey: key) {
