@@ -9,7 +9,8 @@
 #    (TLS, HTTP, parse, convert, serialize, transfer), median and best of ROUNDS.
 #
 # Target: a 1,000-object review ≤ 50 ms end to end. Everything runs on 127.0.0.1 and stops by
-# itself. Env: ROUNDS (default 15), SCRATCH (build dir, default .build-conversion), PORT.
+# itself. Env: ROUNDS (default 15), SCRATCH (build dir, default .build-conversion), PORT (HTTPS;
+# metrics and health probes on PORT+1 and PORT+2).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -41,7 +42,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 
 echo "== starting the webhook on :$PORT"
 "$BIN/ray-operator" webhook --port "$PORT" --bind-address 127.0.0.1 --cert-dir "$WORK/certs" \
-    --metrics-bind-address 127.0.0.1:19580 --health-probe-bind-address 127.0.0.1:19581 >"$WORK/webhook.log" 2>&1 &
+    --metrics-bind-address "127.0.0.1:$((PORT + 1))" --health-probe-bind-address "127.0.0.1:$((PORT + 2))" >"$WORK/webhook.log" 2>&1 &
 hook=$!
 PIDS+=("$hook")
 sleep 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTPS server benchmark: our HTTPServer (release build of `server-bench`, the module alone with a
-# fixed 1 KB answer through the worker pool) next to nginx from Debian, same certificate (ECDSA
+# fixed 1 KB answer, dispatched like the webhook routes) next to nginx from Debian, same certificate (ECDSA
 # P-256), same TLS settings (TLS 1.2/1.3, Mozilla intermediate, X25519/P-256/P-384, no tickets, no
 # session cache), same machine, same run. Prints requests/s and p50/p99 for a 1 KB POST over TLS
 # keep-alive, the new-connection (full handshake) rate, the ratios, and memory: idle RSS and RSS with

@@ -257,6 +257,16 @@ enum ConversionEquality {
         }
     }
 
+    /// Whether two arrays are one and the same storage, so equal without looking inside. The
+    /// mappings pass most values through untouched, so converting there and back again often
+    /// returns the very subtrees it started from.
+    @inline(__always) static func sharesStorage<T>(_ a: [T], _ b: [T]) -> Bool {
+        guard !a.isEmpty, a.count == b.count else { return false }
+        let left = a.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+        let right = b.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }
+        return left != nil && left == right
+    }
+
     /// Order-sensitive too: equal values that serialize to the same bytes.
     static func identical(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
         switch (a, b) {
@@ -264,10 +274,12 @@ enum ConversionEquality {
         case (.object(let x)?, .object(let y)?):
             guard x.count == y.count else { return false }
             let xm = x.members, ym = y.members
+            if sharesStorage(xm, ym) { return true }
             for i in xm.indices where xm[i].key != ym[i].key || !identical(xm[i].value, ym[i].value) { return false }
             return true
         case (.array(let x)?, .array(let y)?):
             guard x.count == y.count else { return false }
+            if sharesStorage(x, y) { return true }
             for i in x.indices where !identical(x[i], y[i]) { return false }
             return true
         case (let x?, let y?):
@@ -288,11 +300,13 @@ enum ConversionEquality {
         case (.string(let x), .string(let y)): return x == y
         case (.array(let x), .array(let y)):
             guard x.count == y.count else { return false }
+            if sharesStorage(x, y) { return true }
             for i in x.indices where !same(x[i], y[i]) { return false }
             return true
         case (.object(let x), .object(let y)):
             guard x.count == y.count else { return false }
             let xm = x.members, ym = y.members
+            if sharesStorage(xm, ym) { return true }
             for i in xm.indices {
                 if ym[i].key == xm[i].key {
                     if !same(xm[i].value, ym[i].value) { return false }

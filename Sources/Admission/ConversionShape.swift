@@ -111,6 +111,10 @@ enum ConversionGroupKey {
     static func of(_ group: JSONValue) -> String {
         if group["type"] == .string("head") { return "head" }
         guard let name = group["groupName"] else { return "group" }
+        // A name with nothing to escape is its JSON text between quotes: spares serializing it.
+        if case .string(let text) = name, !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            return "group:\"" + text + "\""
+        }
         return "group:" + name.jsonString
     }
 

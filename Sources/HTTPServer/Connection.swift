@@ -181,7 +181,22 @@ final class Connection {
             let result = transport.read(into: loop.scratch)
             switch result {
             case .bytes(let count):
-                input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<count]))
+                if state == .readingBody && chunked == nil && inputStart >= input.count, let request {
+                    // Body bytes go straight to the body (one copy fewer); only what follows it
+                    // (a pipelined request) goes through `input`.
+                    let take = min(count, request.bodyRemaining)
+                    request.body.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<take]))
+                    request.bodyRemaining &-= take
+                    if take < count {
+                        input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[take..<count]))
+                    }
+                    if request.bodyRemaining == 0 {
+                        dispatch()
+                        continue
+                    }
+                } else {
+                    input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<count]))
+                }
                 if state == .readingBody {
                     deadline = MonotonicClock.deadline(after: configuration.bodyReadTimeout, from: MonotonicClock.now())
                 }
@@ -333,8 +348,10 @@ final class Connection {
         let state = current
         let request = HTTPRequest(head: head, body: state.body, remoteAddress: remoteAddress)
         state.body = []
-        if route.runsInline {
-            complete(route.handler(request))
+        if route.shouldRunInline(bodyBytes: request.body.count) {
+            // No `drive()` here: dispatch runs inside the caller's drive loop, which goes on to
+            // write the response (recursing would nest one frame per pipelined request).
+            respondToDispatched(route.handler(request))
             return
         }
         let loop = self.loop
@@ -349,9 +366,14 @@ final class Connection {
 
     /// The handler's answer (on the loop thread).
     func complete(_ response: HTTPResponse) {
+        guard state == .dispatched else { return }
+        respondToDispatched(response)
+        drive()
+    }
+
+    private func respondToDispatched(_ response: HTTPResponse) {
         guard state == .dispatched, let head else { return }
         respond(with: response, version: head.version, keepAlive: head.keepAlive, isError: false)
-        drive()
     }
 
     private func respondWithError(_ status: Int, _ reason: String, version: HTTPVersion, keepAlive: Bool = false) {
@@ -404,13 +426,24 @@ final class Connection {
             closeIdleDuringShutdown(now: now)
             if state == .closed { return }
         }
-        if inputStart >= input.count {
-            if input.capacity > 0 {
-                input = []   // an idle connection keeps no buffer
-                inputStart = 0
-            }
-            transport.releaseBuffers()
+        // The buffers are released by the loop's next sweep rather than here: freeing and
+        // reallocating OpenSSL's record buffers and the input array on every keep-alive request
+        // cost several µs each; a connection that stays idle still holds none after a sweep.
+        holdsIdleBuffers = true
+    }
+
+    /// Set when the connection went idle with buffers it may no longer need.
+    private(set) var holdsIdleBuffers = false
+
+    /// Called by the loop's sweep: an idle connection with nothing buffered keeps no buffer.
+    func releaseIdleBuffers() {
+        holdsIdleBuffers = false
+        guard state == .idle, inputStart >= input.count else { return }
+        if input.capacity > 0 {
+            input = []
+            inputStart = 0
         }
+        transport.releaseBuffers()
     }
 
     // MARK: - Timeouts and closing

@@ -209,6 +209,9 @@ final class EventLoop: @unchecked Sendable {
         for connection in Array(connections.values) where connection.deadline != 0 && now >= connection.deadline {
             connection.timedOut()
         }
+        for connection in connections.values where connection.holdsIdleBuffers {
+            connection.releaseIdleBuffers()
+        }
     }
 
     // MARK: - Accepting

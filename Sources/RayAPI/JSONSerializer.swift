@@ -12,8 +12,9 @@
 // - Output goes into one raw buffer that grows by doubling. Each write first makes room for its
 //   worst case once, then stores bytes without per-byte capacity or uniqueness checks (what
 //   `[UInt8].append` pays on every call). The buffer becomes a `[UInt8]` in one copy at the end.
-// - A string is scanned once: with nothing to escape (nearly every string) it is one `memcpy`;
-//   otherwise the runs between escapes are copied whole.
+// - A string is scanned once, eight bytes per step (SWAR in JSONParser.swift): with nothing to
+//   escape (nearly every string) it is one `memcpy`; otherwise the runs between escapes are
+//   copied whole.
 // - Containers are walked by index over their (immutable) arrays, so each element is passed on
 //   borrowed, where iterating would copy it (a retain and release per element).
 // - Integers are formatted straight into the buffer, two digits per division.
@@ -81,6 +82,9 @@ final class JSONOutputBuffer {
 
 struct JSONSerializer {
     private let buffer: JSONOutputBuffer
+
+    /// The most a caller's size hint reserves up front (beyond it the buffer grows as needed).
+    static let maximumReservation = 64 << 20
 
     init(capacity: Int) { buffer = JSONOutputBuffer(capacity: capacity) }
 
@@ -201,6 +205,13 @@ struct JSONSerializer {
         let length = bytes.count
         // Fast path: nothing to escape, one copy between the quotes.
         var firstEscape = 0
+        if let base = bytes.baseAddress {
+            while length &- firstEscape >= 8 {
+                let word = UnsafeRawPointer(base + firstEscape).loadUnaligned(as: UInt64.self)
+                if SWAR.needsEscape(word) { break }
+                firstEscape &+= 8
+            }
+        }
         while firstEscape < length {
             let b = bytes[firstEscape]
             if b < 0x20 || b == 0x22 || b == 0x5C { break }
@@ -272,5 +283,16 @@ struct JSONSerializer {
             while digit(c) { c = it.next() }
         }
         return c == nil
+    }
+}
+
+extension JSONValue {
+    /// `serialized()` with room for `capacity` bytes from the start: for big documents whose size
+    /// is roughly known (a ConversionReview response is about the size of its request), which
+    /// spares the copies of growing the output from small.
+    public func serialized(reservingCapacity capacity: Int) -> [UInt8] {
+        var serializer = JSONSerializer(capacity: min(max(capacity, 0), JSONSerializer.maximumReservation))
+        serializer.write(self)
+        return serializer.out
     }
 }

@@ -236,6 +236,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// Order-insensitive: two objects are equal when they have the same keys with equal values.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
+        // One and the same storage (a copy of the same object): equal without looking inside.
+        let same = lhs.members.withUnsafeBufferPointer { l in rhs.members.withUnsafeBufferPointer { r in l.baseAddress == r.baseAddress } }
+        if same && !lhs.members.isEmpty { return true }
         for (i, member) in lhs.members.enumerated() {
             // Fast path: same position, same key.
             if rhs.members[i].key == member.key {

@@ -6,6 +6,7 @@
 //   certwatcher_read_certificate_total, certwatcher_read_certificate_errors_total   counters
 // plus the server's own connection metrics (ray_operator_webhook_*), rendered from ServerStats.
 import HTTPServer
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,6 +49,16 @@ public final class WebhookMetrics: Sendable {
         registry.gauge(Self.inFlightName, help: Self.inFlightHelp, labels: ["webhook": path]).decrement()
     }
 
+    /// The series of one webhook path, looked up once: `instrument` calls this when the routes are
+    /// built, so a request costs no registry lookups (label dictionaries, name checks, a lock).
+    public func series(for path: String) -> WebhookPathMetrics {
+        WebhookPathMetrics(
+            metrics: self, path: path,
+            inFlight: registry.gauge(Self.inFlightName, help: Self.inFlightHelp, labels: ["webhook": path]),
+            latency: registry.histogram(Self.latencyName, help: Self.latencyHelp, buckets: MetricsRegistry.defaultBuckets,
+                                        labels: ["webhook": path]))
+    }
+
     /// Requests answered on `path` with `code` so far.
     public func requests(_ path: String, code: Int) -> Int {
         registry.counter(Self.requestsName, help: Self.requestsHelp, labels: ["webhook": path, "code": String(code)]).value
@@ -62,9 +73,53 @@ public final class WebhookMetrics: Sendable {
         registry.render()
     }
 
-    private static func now() -> UInt64 {
+    static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(truncatingIfNeeded: ts.tv_sec) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: ts.tv_nsec)
+    }
+}
+
+/// `WebhookMetrics.begin`/`end` for one path with its series resolved in advance. Statuses other
+/// than 200 (rare: bad requests) still go through the registry.
+public final class WebhookPathMetrics: Sendable {
+    let metrics: WebhookMetrics
+    let path: String
+    let inFlight: Gauge
+    let latency: Histogram
+    /// The `code="200"` counter, created on the first 200 (as the registry would: no series at 0 before).
+    private let ok = Mutex<Counter?>(nil)
+
+    init(metrics: WebhookMetrics, path: String, inFlight: Gauge, latency: Histogram) {
+        self.metrics = metrics
+        self.path = path
+        self.inFlight = inFlight
+        self.latency = latency
+    }
+
+    public func begin() -> UInt64 {
+        inFlight.increment()
+        return WebhookMetrics.now()
+    }
+
+    public func end(status: Int, started: UInt64) {
+        latency.observe(Double(WebhookMetrics.now() &- started) / 1e9)
+        if status == 200 {
+            let okCounter = ok.withLock { cached -> Counter in
+                if let cached { return cached }
+                let made = self.counter(for: 200)
+                cached = made
+                return made
+            }
+            okCounter.increment()
+        } else {
+            counter(for: status).increment()
+        }
+        inFlight.decrement()
+    }
+
+    private func counter(for status: Int) -> Counter {
+        metrics.registry.counter(WebhookMetrics.requestsName, help: WebhookMetrics.requestsHelp,
+                                 labels: ["webhook": path, "code": String(status)])
     }
 }

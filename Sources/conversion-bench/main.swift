@@ -5,6 +5,9 @@
 //
 //   swift run -c release --scratch-path .build-conversion conversion-bench
 //   conversion-bench --write-reviews DIR   # also writes the review bodies (for benchmarks/conversion-bench.sh)
+//   conversion-bench --show-sample         # prints one converted object per scenario
+//   valgrind --tool=callgrind --toggle-collect='*ConversionEndpoint*convert*' conversion-bench --profile 1
+//                                          # instruction counts of two 1,000-object reviews of scenario 1
 //
 // Each figure is the best of `rounds` rounds of this thread's CPU time (a round converts the
 // review `repeats` times). Target: a 1,000-object review ≤ 50 ms end to end.
@@ -129,6 +132,16 @@ var writeDirectory: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     if argument == "--write-reviews", let directory = arguments.popFirst() { writeDirectory = directory }
+    if argument == "--profile", let which = arguments.popFirst().flatMap({ Int($0) }), scenarios.indices.contains(which) {
+        // Converts one 1,000-object review of scenario `which` twice and exits: a short, fixed
+        // workload for `valgrind --tool=callgrind` (instruction counts do not depend on the load
+        // of the machine, unlike times).
+        let body = review((0..<1000).map(scenarios[which].make), to: scenarios[which].version)
+        for _ in 0..<2 {
+            if ConversionEndpoint.convert(body: body, contentType: "application/json").status != 200 { exit(1) }
+        }
+        exit(0)
+    }
     if argument == "--show-sample" {
         // One converted object of each scenario, to see what the conversion writes.
         for scenario in scenarios {

@@ -50,7 +50,7 @@ do {
     let document = try JSONValue.parse([UInt8](data))
     let kubernetes = try KubernetesDefinitions(document: document)
     let crd = try CRDDocument.build(renderer: SchemaRenderer(kubernetes: kubernetes, options: options))
-    text = YAMLWriter.document(crd)
+    text = "---\n" + Manifest.yaml(crd)
 } catch let error as JSONParseError {
     fail("\(definitionsPath): \(error)")
 } catch {

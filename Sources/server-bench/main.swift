@@ -1,8 +1,9 @@
 // The HTTPServer module alone, for benchmarks/server-bench.sh: POST /bench reads the body and
-// answers a fixed 1 KB body, through the worker pool like the webhook routes (not inline), with
-// the same TLS settings and limits as `ray-operator webhook`.
+// answers a fixed 1 KB body, dispatched like the webhook routes (on the I/O thread up to 256 KiB
+// of body, on the worker pool above; `--inline-max-body -1` sends every request to the workers),
+// with the same TLS settings and limits as `ray-operator webhook`.
 //
-//   server-bench --port 9443 --cert tls.crt --key tls.key [--io-threads N] [--worker-threads N] [--inline true]
+//   server-bench --port 9443 --cert tls.crt --key tls.key [--io-threads N] [--worker-threads N] [--inline true] [--inline-max-body N]
 import HTTPServer
 import Logging
 #if canImport(Glibc)
@@ -16,6 +17,7 @@ var ioThreads: Int? = nil
 var workerThreads: Int? = nil
 var maxConnections = 20_000
 var inline = false
+var inlineMaxBody: Int? = 256 * 1024   // as WebhookBodyLimits.inlineBytes
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     let value = arguments.next() ?? ""
@@ -27,8 +29,9 @@ while let argument = arguments.next() {
     case "--worker-threads": workerThreads = Int(value)
     case "--max-connections": maxConnections = Int(value) ?? maxConnections
     case "--inline": inline = value == "true"   // diagnostics: run the handler on the I/O thread
+    case "--inline-max-body": inlineMaxBody = Int(value).flatMap { $0 < 0 ? nil : $0 }
     default:
-        print("usage: server-bench --port N --cert FILE --key FILE [--io-threads N] [--worker-threads N] [--max-connections N] [--inline true]")
+        print("usage: server-bench --port N --cert FILE --key FILE [--io-threads N] [--worker-threads N] [--max-connections N] [--inline true] [--inline-max-body N]")
         exit(2)
     }
 }
@@ -45,7 +48,7 @@ let server = Server(configuration: configuration, logger: logger)
 do {
     server.setTLSContext(try TLSContext.load(TLSFiles(certificatePath: certificate, keyPath: key)))
     let router = Router([
-        Route("/bench", methods: [.post, .get], runsInline: inline) { _ in
+        Route("/bench", methods: [.post, .get], runsInline: inline, inlineMaxBodyBytes: inlineMaxBody) { _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: payload)
         },
     ])
