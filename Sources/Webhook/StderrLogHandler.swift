@@ -1,4 +1,5 @@
 import Logging
+import RayAPI
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -88,29 +89,10 @@ final class LogOutput: Sendable {
     }
 }
 
-/// JSON string quoting (RFC 8259 escapes), for log lines.
+/// JSON string quoting for log lines: the project's one JSON serializer, so log lines escape
+/// exactly as every other JSON we write.
 enum JSONText {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { JSONValue.string(text).jsonString }
 }
 
 /// UTC wall-clock time as ISO 8601 with milliseconds, without Foundation.
