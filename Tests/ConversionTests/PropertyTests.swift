@@ -146,7 +146,7 @@ final class EditedObjectPropertyTests: XCTestCase {
         return true
     }
 
-    /// Without a foreign conversion-data value from the start (see docs/conversion.md: a foreign
+    /// Without a foreign conversion-data value from the start (see the README, "Nothing is lost": a foreign
     /// value is kept exactly only while the other side is not edited).
     func withoutForeignData(_ object: JSONValue) -> JSONValue {
         var object = object
