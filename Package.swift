@@ -55,8 +55,10 @@ let package = Package(
         .executableTarget(name: "crd-gen", dependencies: ["RayAPI"]),
 
         .testTarget(name: "RayAPITests", dependencies: ["RayAPI"]),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI"]),
-        .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI"]),
+        // Runs the built `ray-operator` as a subprocess, for the CLI tests of both test targets below.
+        .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI", "CLITestSupport"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI", "CLITestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Admission", "HTTPServer", "RayAPI"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
