@@ -54,12 +54,13 @@ let package = Package(
         .executableTarget(name: "server-bench", dependencies: ["HTTPServer"]),
         .executableTarget(name: "crd-gen", dependencies: ["RayAPI"]),
 
-        .testTarget(name: "RayAPITests", dependencies: ["RayAPI"]),
-        // Runs the built `ray-operator` as a subprocess, for the CLI tests of both test targets below.
-        .target(name: "CLITestSupport", path: "Tests/CLITestSupport"),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI", "CLITestSupport"]),
-        .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI", "CLITestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "RayAPITests", dependencies: ["RayAPI", "TestSupport"]),
+        // Shared by the test targets: the seeded generator of every randomised test, and the harness
+        // that runs the built `ray-operator` as a subprocess.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI", "TestSupport"]),
+        .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Admission", "HTTPServer", "RayAPI"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
         .testTarget(name: "EndToEndTests", dependencies: ["RayAPI"]),

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import RayAPI
 @testable import Admission
 
@@ -104,7 +105,7 @@ final class DefaultingTests: XCTestCase {
     /// parent exists in the object as sent and whose target is absent (or null); applying keeps
     /// every member of the original; a second pass is empty. Python's `jsonpatch` agrees.
     func testGeneratedObjectsPatchesOnlyAddAndApplyEverywhere() throws {
-        var random = SplitMix64(seed: 0x5eed_4a11)
+        var random = SeededGenerator(seed: 0x5eed_4a11)
         var cases: [(object: JSONValue, patch: [JSONPatchOperation], patched: JSONValue)] = []
         for _ in 0..<400 {
             let object = GeneratedRayCluster.make(&random)
@@ -141,24 +142,13 @@ final class DefaultingTests: XCTestCase {
 }
 
 /// A small deterministic PRNG so generated cases reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random RayCluster-shaped objects: fields present, absent or null at random, unknown fields
 /// (with `~` and `/` in their keys), odd types where objects belong.
 enum GeneratedRayCluster {
     static let images = ["rayproject/ray:2.9.0", "rayproject/ray:2.46.0-py310-gpu", "rayproject/ray:latest", "me/app:1.0.0", "rayproject/ray-ml:2.10.0"]
 
-    static func make(_ random: inout SplitMix64) -> JSONValue {
+    static func make(_ random: inout SeededGenerator) -> JSONValue {
         var root: JSONObject = ["apiVersion": "ray.io/v1", "kind": "RayCluster", "metadata": ["name": "gen", "annotations": ["a/b~c": "x"]]]
         if chance(&random, 1, 20) { return .object(root) }
         var spec = JSONObject()
@@ -191,12 +181,12 @@ enum GeneratedRayCluster {
         return .object(root)
     }
 
-    static func chance(_ random: inout SplitMix64, _ numerator: Int, _ denominator: Int) -> Bool {
+    static func chance(_ random: inout SeededGenerator, _ numerator: Int, _ denominator: Int) -> Bool {
         Int.random(in: 0..<denominator, using: &random) < numerator
     }
 
     /// Present (40%), null (20%) or absent (40%).
-    static func maybe(_ random: inout SplitMix64, _ object: inout JSONObject, _ key: String, _ value: JSONValue) {
+    static func maybe(_ random: inout SeededGenerator, _ object: inout JSONObject, _ key: String, _ value: JSONValue) {
         switch Int.random(in: 0..<5, using: &random) {
         case 0, 1: object[key] = value
         case 2: object[key] = .null

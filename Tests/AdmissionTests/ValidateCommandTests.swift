@@ -1,5 +1,5 @@
 import XCTest
-import CLITestSupport
+import TestSupport
 import Foundation
 import RayAPI
 @testable import Admission

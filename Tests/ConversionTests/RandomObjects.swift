@@ -1,17 +1,6 @@
 import RayAPI
+import TestSupport
 
-/// SplitMix64: a small seeded generator, so every failing case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random RayClusters of both versions, with the shared fields in every state (absent, null,
 /// empty, odd types, duplicates) and unknown fields at every level, members in random order.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import HTTPServer
 
 final class ChunkedDecoderTests: XCTestCase {

@@ -1,5 +1,6 @@
 import COpenSSL
 import XCTest
+import TestSupport
 @testable import HTTPServer
 
 /// TLSContext against keys and certificates made by the real `openssl` CLI, and against real

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import RayAPI
 
 /// `resource.Quantity` parsing and printing, against what Kubernetes prints for
@@ -210,7 +211,7 @@ final class QuantityTests: XCTestCase {
     /// Random texts over the quantity alphabet never crash, and every accepted one prints a
     /// canonical form that parses back to the same value.
     func testRandomTextsNeverCrash() throws {
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         let alphabet = Array("0123456789.+-eEinumkKMGTPi ".utf8)
         for _ in 0..<20_000 {
             let length = Int(generator.next() % 12)
@@ -226,19 +227,6 @@ final class QuantityTests: XCTestCase {
     }
 }
 
-/// A tiny deterministic generator so the random test is reproducible (file-private: the test
-/// target is shared with other helpers).
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The CRD schema pattern on quantity fields (storage.size, status desired*).
 final class QuantitySchemaPatternTests: XCTestCase {

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import RayAPI
 
 /// Structure-level YAML: documents, anchors and merges, limits, duplicate keys, error positions.
