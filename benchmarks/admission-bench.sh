@@ -22,14 +22,8 @@ THREADS=${THREADS:-1}   # wrk shares the 2 cores with the server (as server-benc
 SCRATCH=${SCRATCH:-.build-admission}
 PORT=${PORT:-19443}
 NGINX_PORT=${NGINX_PORT:-19444}
-WORK=$(mktemp -d /tmp/admission-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+. benchmarks/lib.sh
+bench_workdir admission-bench
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     echo "== building (release)"
@@ -50,23 +44,9 @@ for tool in wrk nginx curl openssl; do
     fi
 done
 
-echo "== certificate (ECDSA P-256, localhost)"
-mkdir -p "$WORK/certs"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$WORK/certs/tls.key" -out "$WORK/certs/tls.crt" 2>/dev/null
+bench_certificate
 
-echo "== starting the webhook on :$PORT"
-"$BIN/ray-operator" webhook --port "$PORT" --bind-address 127.0.0.1 --cert-dir "$WORK/certs" \
-    --metrics-bind-address 127.0.0.1:19480 --health-probe-bind-address 127.0.0.1:19481 >"$WORK/webhook.log" 2>&1 &
-hook=$!
-PIDS+=("$hook")
-sleep 1
-if ! kill -0 "$hook" 2>/dev/null; then
-    status=0; wait "$hook" || status=$?
-    if [ "$status" = 3 ]; then echo "ray-operator webhook is not implemented in this build: HTTPS part skipped"; exit 0; fi
-    echo "the webhook exited with status $status:"; cat "$WORK/webhook.log"; exit 1
-fi
+bench_start_webhook "$BIN" "$PORT" 19480 19481
 
 # nginx answering a fixed AdmissionReview to the same POST, same certificate.
 mkdir -p "$WORK/nginx/logs"

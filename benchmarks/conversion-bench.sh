@@ -17,14 +17,8 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-15}
 SCRATCH=${SCRATCH:-.build-conversion}
 PORT=${PORT:-19543}
-WORK=$(mktemp -d /tmp/conversion-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+. benchmarks/lib.sh
+bench_workdir conversion-bench
 
 echo "== building (release)"
 swift build -c release --scratch-path "$SCRATCH" --product conversion-bench >/dev/null
@@ -34,23 +28,9 @@ BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 echo "== in process"
 "$BIN/conversion-bench" --write-reviews "$WORK"
 
-echo "== certificate (ECDSA P-256, localhost)"
-mkdir -p "$WORK/certs"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$WORK/certs/tls.key" -out "$WORK/certs/tls.crt" 2>/dev/null
+bench_certificate
 
-echo "== starting the webhook on :$PORT"
-"$BIN/ray-operator" webhook --port "$PORT" --bind-address 127.0.0.1 --cert-dir "$WORK/certs" \
-    --metrics-bind-address "127.0.0.1:$((PORT + 1))" --health-probe-bind-address "127.0.0.1:$((PORT + 2))" >"$WORK/webhook.log" 2>&1 &
-hook=$!
-PIDS+=("$hook")
-sleep 1
-if ! kill -0 "$hook" 2>/dev/null; then
-    status=0; wait "$hook" || status=$?
-    if [ "$status" = 3 ]; then echo "ray-operator webhook is not implemented in this build: HTTPS part skipped"; exit 0; fi
-    echo "the webhook exited with status $status:"; cat "$WORK/webhook.log"; exit 1
-fi
+bench_start_webhook "$BIN" "$PORT" "$((PORT + 1))" "$((PORT + 2))"
 for _ in $(seq 1 100); do
     if curl -ksf -o /dev/null -H 'Content-Type: application/json' --data-binary @"$WORK/review-0-1.json" "https://127.0.0.1:$PORT/convert"; then break; fi
     sleep 0.1
