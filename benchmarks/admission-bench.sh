@@ -156,5 +156,7 @@ delay_ms=10
 conns=$(awk -v h="$half" -v d="$delay_ms" 'BEGIN { c = int(h * d / 1000 + 0.5); if (c < 2) c = 2; print c }')
 read -r half_rps half_p99 < <(WRK_DELAY_MS=$delay_ms run_wrk "https://127.0.0.1:$PORT/validate-ray-io-v1-raycluster" "$conns")
 printf '%-44s %10s req/s   p99 %7s ms\n' "webhook /validate paced ($conns conns, ${delay_ms} ms)" "$half_rps" "$half_p99"
-echo "p99 at half load ($half req/s): ${best_p99:-n/a} ms with fewer connections, $half_p99 ms paced (target ≤ 2 ms: $(awk -v p="${best_p99:-$half_p99}" 'BEGIN { print (p <= 2 ? "met" : "MISSED") }'))"
+# The verdict comes from the paced run: only it offers about half the maximum rate (one
+# connection at full speed may stay well below it).
+echo "p99 at half load ($half req/s): ${best_p99:-n/a} ms with fewer connections, $half_p99 ms paced (target ≤ 2 ms, paced: $(awk -v p="$half_p99" 'BEGIN { print (p <= 2 ? "met" : "MISSED") }'))"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(openssl version)"
