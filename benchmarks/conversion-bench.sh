@@ -2,8 +2,9 @@
 # Conversion benchmark (issue 5, item 5).
 #
 # 1. `conversion-bench` (release): a ConversionReview of 1, 100 and 1,000 RayClusters each way,
-#    in process (parse + convert + serialize, exactly what `/convert` runs), CPU ms per review,
-#    and where the time goes for 1,000 objects.
+#    in process (parse + convert + serialize, exactly what `/convert` runs): wall ms per review
+#    (big reviews use every core) and the CPU ms of all threads, and where the time goes for
+#    1,000 objects.
 # 2. The same review bodies POSTed to `/convert` of the release `ray-operator webhook` over one
 #    keep-alive TLS connection (Python `ssl` + http.client): wall ms per review, end to end
 #    (TLS, HTTP, parse, convert, serialize, transfer), median and best of ROUNDS.
@@ -25,6 +26,8 @@ swift build -c release --scratch-path "$SCRATCH" --product conversion-bench >/de
 swift build -c release --scratch-path "$SCRATCH" --product ray-operator >/dev/null
 BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 
+# The machine may be shared (other builds): the load before and after goes with the figures.
+echo "== load: $(uptime)"
 echo "== in process"
 "$BIN/conversion-bench" --write-reviews "$WORK"
 
@@ -70,3 +73,4 @@ for index, name in enumerate(names):
         print(f"{name:44}{size:>8}{median:>11.2f}{min(times):>9.2f}")
 print(f"worst 1,000-object review through HTTPS (median): {worst:.2f} ms (target ≤ 50 ms) {'OK' if worst <= 50 else 'OVER'}")
 PY
+echo "== load: $(uptime)"

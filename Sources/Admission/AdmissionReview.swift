@@ -76,9 +76,30 @@ extension AdmissionReview {
     /// template with affinity terms is ~15); a review carries up to two objects of at most 3 MiB.
     public static let parseLimits = JSONParseLimits(maxDepth: 100, maxBytes: 7 << 20)
 
-    /// Parses and checks a review body.
+    /// Parses and checks a review body. The members of `unreadMembers` are checked as JSON but
+    /// left out of `request.object` / `request.oldObject` whenever that cannot change a verdict or
+    /// a patch (see `skipIsExact`); otherwise the body is parsed again in full.
     public static func parse(_ body: [UInt8]) throws(AdmissionReviewError) -> AdmissionReview {
+        try parse(body, skippingUnreadMembers: true)
+    }
+
+    /// `parse(_:)`, choosing whether unread members may be left out (`false`: every member kept).
+    public static func parse(_ body: [UInt8], skippingUnreadMembers: Bool) throws(AdmissionReviewError) -> AdmissionReview {
         if body.isEmpty { throw AdmissionReviewError("request body is empty; expected an AdmissionReview") }
+        if skippingUnreadMembers {
+            var report = JSONSkipReport()
+            let document: JSONValue
+            do {
+                document = try JSONValue.parse(body, limits: parseLimits, skipping: unreadMembers, report: &report)
+            } catch {
+                // The skipping parse checks skipped values fully: the same error as a full parse.
+                throw AdmissionReviewError("request body is not valid JSON: \(error)")
+            }
+            // The envelope checks below read no skipped member (nor anything that skipping changes:
+            // `object` stays an object), so they pass or fail exactly as on the full document.
+            let review = try parse(document)
+            if skipIsExact(review, report: report, body: body) { return review }
+        }
         let document: JSONValue
         do {
             document = try JSONValue.parse(body, limits: parseLimits)
@@ -157,6 +178,104 @@ extension AdmissionReview {
     private static func nonNull(_ value: JSONValue?) -> JSONValue? {
         guard let value, !value.isNull else { return nil }
         return value
+    }
+}
+
+// MARK: - Members nobody reads
+
+extension AdmissionReview {
+    /// kubectl's copy of the applied object, as a JSON string in an annotation: about the size of
+    /// the object itself, and one escaped quote after another.
+    static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+    /// Review members the webhook never reads, so `parse` checks them as JSON without building
+    /// them (half of a `kubectl apply` review, and far more with server-side apply's managedFields).
+    /// Why each is safe to leave out — every reader of a parsed review is `AdmissionEndpoint`
+    /// (envelope fields, then `RayClusterValidator` / `RayClusterDefaulter` on `object` and
+    /// `oldObject`); the Webhook module only logs the `AdmissionOutcome` (uid, operation, verdict):
+    /// - `request.userInfo`, `request.options`, `request.resource`, `request.requestResource`,
+    ///   `request.requestSubResource`: not read by anything (not kept in `AdmissionRequest`); who
+    ///   asked, with which options, through which resource never changes a RayCluster verdict.
+    /// - `metadata.managedFields` of both objects, and the other bookkeeping the apiserver writes
+    ///   (`uid`, `resourceVersion`, `generation`, `creationTimestamp`): no rule and no default reads
+    ///   them; the only code that names them, `StatusOnlyUpdate`, lists them among the bookkeeping
+    ///   members it ignores. The defaulting patch only adds under `spec`, and the apiserver
+    ///   validates metadata itself.
+    /// - the last-applied annotation of both objects: rules read annotations only through
+    ///   `ClusterFacts.annotations`, looked up by other keys (`ray.io/ft-enabled`, the external
+    ///   storage namespace); reading the map also type-checks its values, which the apiserver
+    ///   already did (metadata.annotations is a map of strings) — `skipIsExact` still checks the
+    ///   skipped value is a string. The one place comparing annotations between objects,
+    ///   `StatusOnlyUpdate`, is covered by `skipIsExact` too.
+    /// Conversion from `ray.io/v1alpha1` does read whole annotation maps (their total size, an
+    /// empty map): reviews whose objects are not `ray.io/v1` are parsed again in full.
+    static let unreadMembers = JSONSkipPaths([
+        ["request", "userInfo"],
+        ["request", "options"],
+        ["request", "object", "metadata", "managedFields"],
+        ["request", "oldObject", "metadata", "managedFields"],
+        ["request", "object", "metadata", "annotations", lastAppliedAnnotation],
+        ["request", "oldObject", "metadata", "annotations", lastAppliedAnnotation],
+        ["request", "resource"], ["request", "requestResource"], ["request", "requestSubResource"],
+    ] + ["uid", "resourceVersion", "generation", "creationTimestamp"].flatMap { key in
+        [["request", "object", "metadata", key], ["request", "oldObject", "metadata", key]]
+    })
+    private static let objectLastApplied = 4
+    private static let oldObjectLastApplied = 5
+
+    /// Whether the review parsed without `unreadMembers` gets the very verdict, warnings and patch
+    /// the full review would. When not (rare: never for what an apiserver sends for ray.io/v1
+    /// objects, except the UPDATE below), the caller parses the body again in full.
+    static func skipIsExact(_ review: AdmissionReview, report: JSONSkipReport, body: [UInt8]) -> Bool {
+        // Duplicate keys (which the apiserver never sends): whichever occurrence won, the skipped
+        // bytes below might belong to one that lost. Not worth reasoning about.
+        if report.hadDuplicateKeys { return false }
+        var objectLastApplied: Range<Int>?
+        var oldObjectLastApplied: Range<Int>?
+        var seen = 0  // bit per path index
+        for skipped in report.skipped {
+            guard skipped.path >= 0 && skipped.path < Int.bitWidth else { return false }
+            let bit = 1 << skipped.path
+            if seen & bit != 0 { return false }  // a duplicated key on the path
+            seen |= bit
+            if skipped.path == Self.objectLastApplied || skipped.path == Self.oldObjectLastApplied {
+                // `ClusterFacts` reports an annotation value that is not a string (or null).
+                guard skipped.bytes.lowerBound < body.count, body[skipped.bytes.lowerBound] == 0x22 else { return false }
+                if skipped.path == Self.objectLastApplied {
+                    objectLastApplied = skipped.bytes
+                } else {
+                    oldObjectLastApplied = skipped.bytes
+                }
+            }
+        }
+        let request = review.request
+        if request.kind.isRayCluster {
+            // Only ray.io/v1 objects are judged as they are; others are converted (which reads
+            // whole annotation maps) or not judged at all.
+            for object in [request.object, request.oldObject] {
+                guard let object else { continue }
+                let apiVersion = object["apiVersion"]?.stringValue
+                    ?? (request.kind.version.isEmpty ? nil : "ray.io/\(request.kind.version)")
+                if apiVersion != "ray.io/v1" { return false }
+            }
+        }
+        // UPDATE: `StatusOnlyUpdate` compares user metadata (annotations included) when the specs
+        // are equal. Leaving the same member out of both objects can make unequal metadata equal,
+        // never equal metadata unequal; so the verdict can only change when the skipped
+        // annotations differ and the skipped objects look status-only.
+        if let object = request.object, let oldObject = request.oldObject,
+           !sameBytes(objectLastApplied, oldObjectLastApplied, in: body),
+           StatusOnlyUpdate.isStatusOnly(new: object, old: oldObject) {
+            return false
+        }
+        return true
+    }
+
+    /// Whether two skipped values are both absent or byte for byte the same.
+    private static func sameBytes(_ a: Range<Int>?, _ b: Range<Int>?, in body: [UInt8]) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        guard a.count == b.count, a.upperBound <= body.count, b.upperBound <= body.count else { return false }
+        return body[a].elementsEqual(body[b])
     }
 }
 

@@ -60,14 +60,27 @@ public enum ConversionReview {
             do {
                 converted.append(try RayClusterConverter.convert(object, to: request.desiredAPIVersion))
             } catch {
-                let message = "cannot convert \(objectName(object)) (objects[\(index)]) to \(request.desiredAPIVersion): \(error.message)"
-                return response(request, convertedObjects: [], result: [("status", "Failure"), ("message", .string(message))])
+                return failure(request, objectIndex: index, error)
             }
         }
         return response(request, convertedObjects: converted, result: [("status", "Success")])
     }
 
-    private static func response(_ request: ConversionReviewRequest, convertedObjects: [JSONValue],
+    /// The response for a review whose object `objectIndex` (the first in request order that
+    /// fails) cannot be converted: no objects, a Failure naming it.
+    static func failure(_ request: ConversionReviewRequest, objectIndex index: Int, _ error: ConversionError) -> JSONValue {
+        let object = request.objects.indices.contains(index) ? request.objects[index] : .null
+        return failure(request, objectIndex: index, objectName: objectName(object), error)
+    }
+
+    /// The same, given the failing object's `objectName` (the request need not hold the objects).
+    static func failure(_ request: ConversionReviewRequest, objectIndex index: Int, objectName name: String,
+                        _ error: ConversionError) -> JSONValue {
+        let message = "cannot convert \(name) (objects[\(index)]) to \(request.desiredAPIVersion): \(error.message)"
+        return response(request, convertedObjects: [], result: [("status", "Failure"), ("message", .string(message))])
+    }
+
+    static func response(_ request: ConversionReviewRequest, convertedObjects: [JSONValue],
                                  result: [(String, JSONValue)]) -> JSONValue {
         .object(JSONObject(uniqueMembers: [
             .init(key: "apiVersion", value: .string(request.apiVersion)),

@@ -30,26 +30,53 @@ extension JSONValue {
     /// member names: the last value wins, kept at the first one's position (as Go's encoding/json).
     /// Errors carry the byte offset where the problem was found.
     public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
+        var report = JSONSkipReport()
+        return try parse(bytes, limits: limits, skipping: .none, report: &report)
+    }
+
+    /// Parses like `parse(_:limits:)`, but leaves out the members named by `skipping`: their
+    /// values are checked exactly as usual (a document is accepted or rejected, with the same error
+    /// at the same offset, whatever the skip paths) and not built. The result equals the full
+    /// parse with those members removed.
+    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits(),
+                             skipping: JSONSkipPaths) throws(JSONParseError) -> JSONValue {
+        var report = JSONSkipReport()
+        return try parse(bytes, limits: limits, skipping: skipping, report: &report)
+    }
+
+    /// `parse(_:limits:skipping:)`, also telling what was skipped (path and bytes of each skipped
+    /// value) and whether the document had duplicate keys, for callers that must decide whether
+    /// leaving those members out can change what they compute.
+    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits(),
+                             skipping: JSONSkipPaths, report: inout JSONSkipReport) throws(JSONParseError) -> JSONValue {
         let count = bytes.count
         if count > limits.maxBytes {
             throw JSONParseError(offset: limits.maxBytes, reason: "document larger than the limit of \(limits.maxBytes) bytes")
         }
-        if let result = bytes.withContiguousStorageIfAvailable({ parseContiguous($0, limits: limits) }) {
-            return try result.get()
+        if let result = bytes.withContiguousStorageIfAvailable({ parseContiguous($0, limits: limits, skipping: skipping) }) {
+            let (value, found) = try result.get()
+            report = found
+            return value
         }
-        return try Array(bytes).withUnsafeBufferPointer { parseContiguous($0, limits: limits) }.get()
+        let (value, found) = try Array(bytes).withUnsafeBufferPointer { parseContiguous($0, limits: limits, skipping: skipping) }.get()
+        report = found
+        return value
     }
 
-    private static func parseContiguous(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits) -> Result<JSONValue, JSONParseError> {
+    private static func parseContiguous(_ buffer: UnsafeBufferPointer<UInt8>, limits: JSONParseLimits,
+                                        skipping: JSONSkipPaths = .none) -> Result<(JSONValue, JSONSkipReport), JSONParseError> {
         guard let base = buffer.baseAddress, !buffer.isEmpty else {
             return .failure(JSONParseError(offset: 0, reason: "empty input, expected a value"))
         }
         if buffer.count > limits.maxBytes {
             return .failure(JSONParseError(offset: limits.maxBytes, reason: "document larger than the limit of \(limits.maxBytes) bytes"))
         }
-        var parser = JSONParser(base: base, count: buffer.count, maxDepth: max(limits.maxDepth, 0))
+        let storage = JSONParserStorage.take()
+        defer { JSONParserStorage.give(storage) }
+        var parser = JSONParser(base: base, count: buffer.count, maxDepth: max(limits.maxDepth, 0), skipping: skipping, storage: storage)
         do {
-            return .success(try parser.parseDocument())
+            let value = try parser.parseDocument()
+            return .success((value, parser.report))
         } catch {
             return .failure(error)
         }
@@ -63,7 +90,9 @@ extension JSONValue {
         var found: [Int] = []
         let result: Result<[JSONValue], JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress, !buffer.isEmpty else { return .success([]) }
-            var parser = JSONParser(base: base, count: buffer.count, maxDepth: max(limits.maxDepth, 0))
+            let storage = JSONParserStorage.take()
+            defer { JSONParserStorage.give(storage) }
+            var parser = JSONParser(base: base, count: buffer.count, maxDepth: max(limits.maxDepth, 0), storage: storage)
             do throws(JSONParseError) {
                 return .success(try parser.parseStream(offsets: &found))
             } catch {
@@ -77,7 +106,7 @@ extension JSONValue {
     /// Parses one document from a string.
     public static func parse(_ text: String, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
         var text = text
-        return try text.withUTF8 { parseContiguous($0, limits: limits) }.get()
+        return try text.withUTF8 { parseContiguous($0, limits: limits) }.get().0
     }
 
     /// Compact, deterministic serialization (document key order, no spaces).

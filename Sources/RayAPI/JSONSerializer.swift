@@ -91,6 +91,9 @@ struct JSONSerializer {
     /// What has been written so far.
     var out: [UInt8] { buffer.bytes }
 
+    /// The buffer itself, for `JSONWriter`.
+    var output: JSONOutputBuffer { buffer }
+
     mutating func write(_ value: JSONValue) {
         writeValue(value)
     }
@@ -294,5 +297,63 @@ extension JSONValue {
         var serializer = JSONSerializer(capacity: min(max(capacity, 0), JSONSerializer.maximumReservation))
         serializer.write(self)
         return serializer.out
+    }
+}
+
+/// Writes one JSON text piece by piece: whole values (serialized exactly as `serialized()` does)
+/// and raw punctuation between them. Lets a big document be written in parts, each part into its
+/// own writer on its own thread, and the parts joined in one copy (a ConversionReview response with
+/// its converted objects written in parallel).
+///
+/// A writer belongs to one thread at a time; it is `Sendable` so that a finished part can be
+/// handed to the thread that joins the parts.
+public final class JSONWriter: @unchecked Sendable {
+    private var serializer: JSONSerializer
+
+    /// Room for `capacity` bytes up front (at most `JSONSerializer.maximumReservation`).
+    public init(capacity: Int) {
+        serializer = JSONSerializer(capacity: min(max(capacity, 0), JSONSerializer.maximumReservation))
+    }
+
+    /// Appends `value`, serialized.
+    public func write(_ value: JSONValue) { serializer.write(value) }
+
+    /// Appends `text` as it is: the caller guarantees it is the JSON punctuation it means.
+    public func writeRaw(_ text: StaticString) {
+        let output = serializer.output
+        if text.hasPointerRepresentation {
+            output.append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        } else {
+            // A static string stored as a single scalar has no `utf8Start`.
+            text.withUTF8Buffer { output.append(UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    /// Bytes written so far.
+    public var count: Int { serializer.output.count }
+
+    /// What has been written, as an array.
+    public var bytes: [UInt8] { serializer.out }
+
+    /// The parts' bytes one after the other, in one allocation and one copy.
+    public static func joined(_ parts: [JSONWriter]) -> [UInt8] {
+        var total = 0
+        for part in parts {
+            let (sum, overflow) = total.addingReportingOverflow(part.count)
+            // Parts that exist in memory cannot sum past Int.max; clamp so the allocation fails
+            // like any impossible one rather than wrapping.
+            total = overflow ? Int.max : sum
+        }
+        return [UInt8](unsafeUninitializedCapacity: total) { destination, initialized in
+            var offset = 0
+            if let target = destination.baseAddress {
+                for part in parts {
+                    let output = part.serializer.output
+                    (target + offset).update(from: output.base, count: output.count)
+                    offset &+= output.count
+                }
+            }
+            initialized = offset
+        }
     }
 }

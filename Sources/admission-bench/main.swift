@@ -4,6 +4,7 @@
 //
 //   swift run -c release --scratch-path .build-admission admission-bench
 //   admission-bench --write-review FILE     # also writes the ~10 KB review body (for wrk)
+//   admission-bench --profile N             # only N validating reviews, untimed (perf, callgrind)
 //
 // Each figure is the best of `rounds` rounds; a round repeats the operation until it has run for
 // at least `minimumSeconds`. Targets (issue 4): validate + default of the complete sample ≤ 20 µs.
@@ -64,8 +65,11 @@ func format2(_ value: Double) -> String {
 
 var arguments = CommandLine.arguments.dropFirst()
 var reviewPath: String?
+var profileCount: Int?
 while let argument = arguments.popFirst() {
     if argument == "--write-review", let path = arguments.popFirst() { reviewPath = path }
+    // `--profile N`: N validating reviews, untimed, and nothing else (for perf and callgrind).
+    if argument == "--profile", let count = arguments.popFirst().flatMap({ Int($0) }) { profileCount = count }
 }
 
 let gates = FeatureGates()
@@ -81,6 +85,15 @@ if let reviewPath {
     }
     fputs(text, file)
     fclose(file)
+}
+
+if let profileCount {
+    var sink = 0
+    for _ in 0..<profileCount {
+        sink &+= AdmissionEndpoint.validate(body: review, contentType: "application/json", gates: gates).body.count
+    }
+    if sink == 42 { print("") }
+    exit(0)
 }
 
 let completeVerdict = RayClusterValidator.validate(complete, gates: gates)
@@ -104,10 +117,16 @@ report("validate, 200 worker groups, per group", validateLarge / 200)
 let json = "application/json"
 report("validating review ~10 KB (parse+validate+serialize)", measure {
     AdmissionEndpoint.validate(body: review, contentType: json, gates: gates).body.count
-})
+}, target: 22)
 report("mutating review ~10 KB (parse+default+serialize)", measure {
     AdmissionEndpoint.mutate(body: review, contentType: json, gates: gates).body.count
 })
-report("  of which JSON parse of the review", measure {
+report("  of which review parse (unread members skipped)", measure {
+    (try? AdmissionReview.parse(review))?.request.uid.utf8.count ?? 0
+}, target: 14)
+report("  the same review parsed in full", measure {
+    (try? AdmissionReview.parse(review, skippingUnreadMembers: false))?.request.uid.utf8.count ?? 0
+})
+report("  JSON parse of the whole review (JSONValue.parse)", measure {
     (try? JSONValue.parse(review))?.objectValue?.count ?? 0
 })

@@ -166,6 +166,51 @@ func run(name: String, value: JSONValue) {
     if sink == 42 { print("") }  // keeps the work observable
 }
 
+// `json-bench --file PATH…`: parse time of given JSON files only (µs per parse, ours), to see
+// what part of a document costs what. Options before `--file`:
+//   --skip-admission   also time the parse that skips what AdmissionReview.parse skips
+//   --iterations N     parse each file N times, untimed, and print nothing else (for
+//                      `valgrind --tool=callgrind`: the difference between two N gives one parse)
+/// The skip paths of `AdmissionReview.unreadMembers` (Admission is not a dependency of this tool).
+let admissionSkip = JSONSkipPaths([
+    ["request", "userInfo"], ["request", "options"],
+    ["request", "object", "metadata", "managedFields"], ["request", "oldObject", "metadata", "managedFields"],
+    ["request", "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"],
+    ["request", "oldObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"],
+    ["request", "resource"], ["request", "requestResource"], ["request", "requestSubResource"],
+] + ["uid", "resourceVersion", "generation", "creationTimestamp"].flatMap { key in
+    [["request", "object", "metadata", key], ["request", "oldObject", "metadata", key]]
+})
+let options = CommandLine.arguments.dropFirst().prefix { $0 != "--file" }
+let files = CommandLine.arguments.dropFirst().drop { $0 != "--file" }.dropFirst()
+if !files.isEmpty {
+    let withSkip = options.contains("--skip-admission")
+    let iterations = options.firstIndex(of: "--iterations").flatMap { options.index(after: $0) < options.endIndex ? Int(options[options.index(after: $0)]) : nil }
+    for path in files {
+        guard let data = FileManager.default.contents(atPath: path), (try? JSONValue.parse(Array(data))) != nil else {
+            print("\(path): cannot read or parse"); exit(2)
+        }
+        let bytes = Array(data)
+        var sink = 0
+        if let iterations {
+            for _ in 0..<iterations {
+                let value = withSkip ? try? JSONValue.parse(bytes, skipping: admissionSkip) : try? JSONValue.parse(bytes)
+                if case .object(let o)? = value { sink &+= o.count }
+            }
+            if sink == 42 { print("") }
+            continue
+        }
+        let seconds = measure { if case .object(let o)? = try? JSONValue.parse(bytes) { sink &+= o.count } }
+        print(String(format: "%-28@ %7d bytes  parse %8.2f µs  %8.1f MB/s", path as NSString, bytes.count, seconds * 1e6, Double(bytes.count) / seconds / 1e6))
+        if withSkip {
+            let skipping = measure { if case .object(let o)? = try? JSONValue.parse(bytes, skipping: admissionSkip) { sink &+= o.count } }
+            print(String(format: "%-28@ %7d bytes  parse %8.2f µs  %8.1f MB/s  (skipping unread review members)", path as NSString, bytes.count, skipping * 1e6, Double(bytes.count) / skipping / 1e6))
+        }
+        if sink == 42 { print("") }
+    }
+    exit(0)
+}
+
 print("json-bench: RayAPI JSONValue vs Foundation JSONSerialization (release build, best of \(rounds))")
 run(name: "RayCluster ~10 KB", value: rayCluster(0))
 // ~1 MB: enough clusters in one List.
