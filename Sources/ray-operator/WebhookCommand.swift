@@ -42,6 +42,9 @@ struct WebhookCommand: AsyncParsableCommand {
     @Option(name: .customLong("io-threads"), help: "Event-loop threads (default: one per core).") var ioThreads: Int?
     @Option(name: .customLong("worker-threads"), help: "Handler threads (default: max(2, cores)).") var workerThreads: Int?
     @Option(name: .customLong("cert-poll-seconds"), help: "Re-read the cert dir this often besides inotify.") var certPollSeconds: Double = 10
+    @Option(name: .customLong("malloc-tcache-count"),
+            help: "glibc per-thread cache entries per block size, set by re-executing with GLIBC_TUNABLES (0 = glibc's default; a tcache_count already in GLIBC_TUNABLES wins).")
+    var mallocTcacheCount: Int = AllocatorTuning.defaultTcacheCount
 
     func run() async throws {
         var stderr = StandardError()
@@ -69,8 +72,19 @@ struct WebhookCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
+        guard (0...AllocatorTuning.maximumTcacheCount).contains(mallocTcacheCount) else {
+            print("ray-operator webhook: --malloc-tcache-count must be 0…\(AllocatorTuning.maximumTcacheCount)", to: &stderr)
+            throw ExitCode(2)
+        }
+        // Before anything starts (threads, sockets): may replace this process image, same pid.
+        let tuningProblem = AllocatorTuning.reexecuteIfNeeded(tcacheCount: mallocTcacheCount, arguments: CommandLine.arguments)
+
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "webhook")
+        if let tuningProblem { logger.warning("\(tuningProblem)") }
+        if let count = AllocatorTuning.activeTcacheCount(tunables: AllocatorTuning.currentTunables) {
+            logger.info("allocator: glibc tcache_count=\(count)")
+        }
 
         var options = WebhookOptions()
         options.port = port
