@@ -23,6 +23,8 @@ final class ListenerState: Sendable {
 enum LoopMessage: Sendable {
     /// A handler finished: the response for connection `fd` (if it is still connection `id`).
     case completed(fd: Int32, id: UInt64, response: HTTPResponse)
+    /// A connection another loop accepted and hands over to this one (the least loaded).
+    case adopt(fd: Int32, listener: ListenerState, remoteAddress: String)
     case stopAccepting
     case closeIdle
     case closeAll
@@ -32,7 +34,8 @@ enum LoopMessage: Sendable {
 /// One epoll thread. It owns its connections outright (no locks on the I/O path); other threads
 /// reach it only through `post`, which appends to a locked inbox and signals an eventfd.
 /// Every listener is registered in every loop with EPOLLEXCLUSIVE, so the kernel wakes one loop per
-/// incoming connection and accepts spread over the threads.
+/// incoming connection; the loop that accepts hands the connection to the loop with the fewest
+/// connections (`load`), so a burst of new connections cannot leave one core doing all the work.
 final class EventLoop: @unchecked Sendable {
     let index: Int
     unowned let core: ServerCore
@@ -42,6 +45,9 @@ final class EventLoop: @unchecked Sendable {
     /// Set once the loop has stopped accepting (shutdown); read by the shutdown sequence.
     let acceptStopped = Atomic<Bool>(false)
     let finished = Atomic<Bool>(false)
+    /// Connections this loop serves or has been handed and not yet adopted. Read by every loop's
+    /// accept to pick where a new connection goes.
+    let load = Atomic<Int>(0)
 
     // ---- owned by the loop thread only ----
     private let listeners: [ListenerState]
@@ -163,6 +169,16 @@ final class EventLoop: @unchecked Sendable {
         }
         for connection in Array(connections.values) { connection.close() }
         connections.removeAll()
+        // Connections handed over after the last inbox round have no loop to serve them: close.
+        let unserved = inbox.withLock { queue -> [LoopMessage] in
+            let rest = queue
+            queue.removeAll()
+            return rest
+        }
+        for case .adopt(let fd, _, _) in unserved {
+            close(fd)
+            releaseSlot()
+        }
         finished.store(true, ordering: .releasing)
     }
 
@@ -185,6 +201,8 @@ final class EventLoop: @unchecked Sendable {
                 if let connection = connections[fd], connection.id == id {
                     connection.complete(response)
                 }
+            case .adopt(let fd, let listener, let remoteAddress):
+                adopt(fd: fd, listener: listener, remoteAddress: remoteAddress)
             case .stopAccepting:
                 stopAccepting()
             case .closeIdle:
@@ -278,37 +296,50 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             core.stats.connectionsOpen.add(1, ordering: .relaxed)
-            var one: Int32 = 1
-            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let transport: ConnectionTransport
-            var tlsOwner: (AnyObject & Sendable)? = nil
-            if listener.usesTLS {
-                guard let tls = core.currentTLS(),
-                      let tlsTransport = ConnectionTransport(tlsFD: fd, sslContext: tls.sslContext) else {
-                    core.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
-                    releaseSlot()
-                    close(fd)
-                    continue
-                }
-                transport = tlsTransport
-                tlsOwner = tls.owner
-            } else {
-                transport = ConnectionTransport(plainFD: fd)
-            }
-            nextConnectionID &+= 1
-            let connection = Connection(fd: fd, id: nextConnectionID, loop: self, listener: listener,
-                                        transport: transport, tlsOwner: tlsOwner,
-                                        remoteAddress: EventLoop.describe(address))
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-            event.data.u64 = UInt64(UInt32(bitPattern: fd))
-            guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
-                connection.close()
+            let target = core.leastLoadedLoop(preferring: self)
+            target.load.add(1, ordering: .relaxed)
+            let remoteAddress = EventLoop.describe(address)
+            if target !== self {
+                target.post(.adopt(fd: fd, listener: listener, remoteAddress: remoteAddress))
                 continue
             }
-            connections[fd] = connection
-            connection.start()
+            adopt(fd: fd, listener: listener, remoteAddress: remoteAddress)
         }
+    }
+
+    /// Sets up an accepted connection on this loop: TLS state, the Connection, epoll registration.
+    /// Its slot (`openConnections`, `load`) is already counted; every failure releases it.
+    private func adopt(fd: Int32, listener: ListenerState, remoteAddress: String) {
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let transport: ConnectionTransport
+        var tlsOwner: (AnyObject & Sendable)? = nil
+        if listener.usesTLS {
+            guard let tls = core.currentTLS(),
+                  let tlsTransport = ConnectionTransport(tlsFD: fd, sslContext: tls.sslContext) else {
+                core.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
+                releaseSlot()
+                close(fd)
+                return
+            }
+            transport = tlsTransport
+            tlsOwner = tls.owner
+        } else {
+            transport = ConnectionTransport(plainFD: fd)
+        }
+        nextConnectionID &+= 1
+        let connection = Connection(fd: fd, id: nextConnectionID, loop: self, listener: listener,
+                                    transport: transport, tlsOwner: tlsOwner,
+                                    remoteAddress: remoteAddress)
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = UInt64(UInt32(bitPattern: fd))
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            connection.close()
+            return
+        }
+        connections[fd] = connection
+        connection.start()
     }
 
     /// Called by a connection as it closes (its fd is closed right after).
@@ -320,6 +351,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func releaseSlot() {
+        load.subtract(1, ordering: .relaxed)
         core.openConnections.subtract(1, ordering: .relaxed)
         core.stats.connectionsOpen.subtract(1, ordering: .relaxed)
     }

@@ -88,10 +88,12 @@ public final class Server: Sendable {
                 loops.append(try EventLoop(index: index, core: core, listeners: state.listeners))
             }
             var threads: [pthread_t] = []
+            core.setLoops(loops)
             for loop in loops {
                 guard let thread = Threads.start(name: "http-loop-\(loop.index)", { loop.run() }) else {
                     for started in loops { started.post(.stop) }
                     for thread in threads { Threads.join(thread) }
+                    core.setLoops([])
                     throw SocketError("pthread_create")
                 }
                 threads.append(thread)
@@ -133,6 +135,7 @@ public final class Server: Sendable {
             loop.post(.stop)
         }
         for thread in threads { Threads.join(thread) }
+        core.setLoops([])
         _ = listeners
         closeListeners()
         if joinWorkers { core.workers.stop() }

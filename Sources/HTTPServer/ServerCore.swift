@@ -30,6 +30,31 @@ final class ServerCore: Sendable {
         self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker")
     }
 
+    /// The running loops, set before their threads start and cleared once they are joined (the
+    /// loops point back at the core, so this must not outlive them).
+    private let loops = Mutex<[EventLoop]>([])
+
+    func setLoops(_ running: [EventLoop]) {
+        loops.withLock { $0 = running }
+    }
+
+    /// Where a connection accepted by `accepting` should be served: the loop with the fewest
+    /// connections; `accepting` itself on a tie, so that balanced loops never hand over.
+    func leastLoadedLoop(preferring accepting: EventLoop) -> EventLoop {
+        loops.withLock { loops in
+            var best = accepting
+            var bestLoad = accepting.load.load(ordering: .relaxed)
+            for loop in loops where loop !== accepting {
+                let load = loop.load.load(ordering: .relaxed)
+                if load < bestLoad {
+                    best = loop
+                    bestLoad = load
+                }
+            }
+            return best
+        }
+    }
+
     func currentTLS() -> TLSContextBox? {
         tls.withLock { $0 }
     }
