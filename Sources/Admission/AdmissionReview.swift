@@ -209,19 +209,24 @@ extension AdmissionReview {
     ///   `StatusOnlyUpdate`, is covered by `skipIsExact` too.
     /// Conversion from `ray.io/v1alpha1` does read whole annotation maps (their total size, an
     /// empty map): reviews whose objects are not `ray.io/v1` are parsed again in full.
-    static let unreadMembers = JSONSkipPaths([
+    static let unreadMembers = JSONSkipPaths(unreadPaths)
+
+    private static let objectLastAppliedPath = ["request", "object", "metadata", "annotations", lastAppliedAnnotation]
+    private static let oldObjectLastAppliedPath = ["request", "oldObject", "metadata", "annotations", lastAppliedAnnotation]
+    private static let unreadPaths: [[String]] = [
         ["request", "userInfo"],
         ["request", "options"],
         ["request", "object", "metadata", "managedFields"],
         ["request", "oldObject", "metadata", "managedFields"],
-        ["request", "object", "metadata", "annotations", lastAppliedAnnotation],
-        ["request", "oldObject", "metadata", "annotations", lastAppliedAnnotation],
+        objectLastAppliedPath,
+        oldObjectLastAppliedPath,
         ["request", "resource"], ["request", "requestResource"], ["request", "requestSubResource"],
     ] + ["uid", "resourceVersion", "generation", "creationTimestamp"].flatMap { key in
         [["request", "object", "metadata", key], ["request", "oldObject", "metadata", key]]
-    })
-    private static let objectLastApplied = 4
-    private static let oldObjectLastApplied = 5
+    }
+    /// Positions of the two last-applied paths in `unreadPaths`: what `JSONSkipReport` names them by.
+    private static let objectLastApplied = unreadPaths.firstIndex(of: objectLastAppliedPath) ?? -1
+    private static let oldObjectLastApplied = unreadPaths.firstIndex(of: oldObjectLastAppliedPath) ?? -1
 
     /// Whether the review parsed without `unreadMembers` gets the very verdict, warnings and patch
     /// the full review would. When not (rare: never for what an apiserver sends for ray.io/v1

@@ -1,6 +1,8 @@
 // Fork-join over a few parts of one job, one thread per part (or a few threads sharing many
-// pieces, taken as each becomes free): what lets a big ConversionReview use every core. Plain pthreads (not Dispatch, not Swift concurrency): the parts are pure CPU work that
-// must finish before the caller returns, and the caller is a blocking server thread, never a task.
+// pieces, taken as each becomes free): what lets a big ConversionReview use every core. Plain
+// pthreads (not Dispatch, not Swift concurrency): the parts are pure CPU work that must finish
+// before the caller returns, and the caller is a blocking server thread, never a task. (HTTPServer's
+// `Threads` starts threads the same way; Admission may not depend on HTTPServer, DESIGN §3.)
 // Thread start-up costs tens of µs, so callers only split work that takes milliseconds.
 import Synchronization
 #if canImport(Glibc)

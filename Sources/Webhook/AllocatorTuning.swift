@@ -33,19 +33,21 @@ public enum AllocatorTuning {
     public static func tunables(current: String?, tcacheCount count: Int) -> String? {
         guard count > 0, count <= maximumTcacheCount else { return nil }
         let current = current ?? ""
-        let settings = current.split(separator: ":")
-        if settings.contains(where: { $0.hasPrefix(tunableName + "=") }) { return nil }
+        if tcacheSetting(in: current) != nil { return nil }
         let setting = "\(tunableName)=\(count)"
         return current.isEmpty ? setting : current + ":" + setting
     }
 
     /// The tcache count in effect according to `GLIBC_TUNABLES` (nil: glibc's default).
     public static func activeTcacheCount(tunables: String?) -> Int? {
-        guard let tunables else { return nil }
-        for setting in tunables.split(separator: ":") where setting.hasPrefix(tunableName + "=") {
-            return Int(setting.dropFirst(tunableName.count + 1))
-        }
-        return nil
+        guard let tunables, let value = tcacheSetting(in: tunables) else { return nil }
+        return Int(value)
+    }
+
+    /// The value of the tcache count setting in a `GLIBC_TUNABLES` string (`name=value:…`).
+    private static func tcacheSetting(in tunables: String) -> Substring? {
+        let prefix = tunableName + "="
+        return tunables.split(separator: ":").first { $0.hasPrefix(prefix) }?.dropFirst(prefix.count)
     }
 
     /// Re-executes this program with the tuned environment when `tunables(current:tcacheCount:)`
