@@ -21,48 +21,68 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", path: "Sources/CLibYAML", pkgConfig: "yaml-0.1",
                        providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
 
-        // Shared types: JSON value, YAML, RayCluster v1 / v1alpha1 views, Kubernetes parts, names.
+        // The JSON value that keeps every field, its parser and serializer, the YAML loader and
+        // emitter, and manifest files. Knows nothing of Ray or Kubernetes.
         // libm: Double rounding in the stdlib calls floor/ceil, which executables that import
         // neither Foundation nor Glibc would otherwise not link.
-        .target(name: "RayAPI", dependencies: ["CLibYAML"], linkerSettings: [.linkedLibrary("m")]),
-        // Pure functions: validation, defaulting, conversion, review envelopes. No I/O.
-        .target(name: "Admission", dependencies: ["RayAPI"]),
-        // Linux system calls the Glibc module does not export (epoll, eventfd, accept4).
+        .target(name: "JSON", dependencies: ["CLibYAML"], linkerSettings: [.linkedLibrary("m")]),
+        // Linux system calls the Glibc module does not export (epoll, eventfd, accept4, inotify).
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
-        // Raw-socket HTTP/1.1 over TLS. Knows nothing of Ray or Kubernetes.
-        .target(name: "HTTPServer", dependencies: [
-            "COpenSSL", "CLinux",
+        // Plain threads: start/join, a worker pool, a parallel map, a background release thread.
+        .target(name: "Threads", dependencies: ["CLinux"]),
+        // Prometheus counters, gauges and histograms, rendered in the text exposition format.
+        .target(name: "Metrics"),
+        // OpenSSL contexts and connections, certificate files, reload, development certificates.
+        .target(name: "TLS", dependencies: [
+            "COpenSSL", "CLinux", "Threads",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Wires the Admission endpoints onto the HTTPServer routes (the webhook process).
+        // Shared types: RayCluster v1 / v1alpha1 views, the Kubernetes parts they embed, names,
+        // Quantity, the CRD schema.
+        .target(name: "RayAPI", dependencies: ["JSON"]),
+        // Conversion between ray.io/v1alpha1 and ray.io/v1, ConversionReview envelopes. Pure, apart
+        // from spreading big reviews over threads.
+        .target(name: "Conversion", dependencies: ["JSON", "RayAPI", "Threads"]),
+        // Pure functions: validation, defaulting (JSON Patch), AdmissionReview envelopes. No I/O.
+        .target(name: "Admission", dependencies: ["JSON", "RayAPI", "Conversion"]),
+        // Raw-socket HTTP/1.1 over TLS. Knows nothing of Ray or Kubernetes.
+        .target(name: "HTTPServer", dependencies: [
+            "COpenSSL", "CLinux", "Metrics", "TLS", "Threads",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wires the Admission and Conversion endpoints onto the HTTPServer routes (the webhook process).
         .target(name: "Webhook", dependencies: [
-            "Admission", "HTTPServer", "RayAPI",
+            "JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The executable: argument parsing, wiring, logging setup. Thin.
         .executableTarget(name: "ray-operator", dependencies: [
-            "RayAPI", "Admission", "HTTPServer", "Webhook",
+            "JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // Benchmarks (run with `swift run -c release <name>`) and the CRD generator.
-        .executableTarget(name: "json-bench", dependencies: ["RayAPI"]),
-        .executableTarget(name: "admission-bench", dependencies: ["Admission", "RayAPI"]),
-        .executableTarget(name: "conversion-bench", dependencies: ["Admission", "RayAPI"]),
+        // Benchmarks (run with `swift run -c release <name>`; the scripts in benchmarks/ drive them).
+        .executableTarget(name: "json-bench", dependencies: ["JSON"], path: "Benchmarks/json-bench"),
+        .executableTarget(name: "admission-bench", dependencies: ["JSON", "RayAPI", "Admission"],
+                          path: "Benchmarks/admission-bench"),
+        .executableTarget(name: "conversion-bench", dependencies: ["JSON", "RayAPI", "Conversion"],
+                          path: "Benchmarks/conversion-bench"),
         // The HTTPS server alone, serving a fixed 1 KB answer, for benchmarks/server-bench.sh.
-        .executableTarget(name: "server-bench", dependencies: ["HTTPServer"]),
-        .executableTarget(name: "crd-gen", dependencies: ["RayAPI"]),
+        .executableTarget(name: "server-bench", dependencies: ["Metrics", "HTTPServer", "TLS"], path: "Benchmarks/server-bench"),
+        // Writes config/crd/bases/ray.io_rayclusters.yaml from the RayAPI schema.
+        .executableTarget(name: "crd-gen", dependencies: ["JSON", "RayAPI"]),
 
-        .testTarget(name: "RayAPITests", dependencies: ["RayAPI", "TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "RayAPITests", dependencies: ["JSON", "RayAPI", "TestSupport"]),
         // Shared by the test targets: the seeded generator of every randomised test, and the harness
         // that runs the built `ray-operator` as a subprocess.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "RayAPI", "TestSupport"]),
-        .testTarget(name: "ConversionTests", dependencies: ["Admission", "RayAPI", "TestSupport"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Admission", "HTTPServer", "RayAPI"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "TestSupport"]),
+        .testTarget(name: "ConversionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Threads", "TestSupport"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["Metrics", "HTTPServer", "TLS", "Threads", "TestSupport"]),
+        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
-        .testTarget(name: "EndToEndTests", dependencies: ["RayAPI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "RayAPI"]),
     ]
 )

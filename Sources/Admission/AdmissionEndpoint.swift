@@ -1,5 +1,7 @@
 // OWNER: admission helper. The fixed signatures the Webhook module calls are `validate` and
 // `mutate`; `validateReview`/`mutateReview` return the same reply plus facts worth logging.
+import Conversion
+import JSON
 import RayAPI
 
 /// What one admission call decided, for the HTTP layer's log and metrics. `reply` is what to send.

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// The two AdmissionReview versions kube-apiserver speaks; we answer in the one received.

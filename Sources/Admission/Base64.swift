@@ -1,3 +1,5 @@
+import JSON
+
 /// RFC 4648 base64 with padding: the AdmissionResponse `patch` field is a Go `[]byte`, which
 /// encoding/json writes as standard base64. Our own, so the Admission module needs no Foundation.
 public enum Base64 {

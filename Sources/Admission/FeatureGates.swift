@@ -1,4 +1,5 @@
 // OWNER: rules helper (was: admission helper stub). The feature gates of kuberay-raycluster.md §2.3.
+import JSON
 
 /// The KubeRay feature gates that change validation, with KubeRay's defaults at the reference commit.
 public enum FeatureGate: String, Sendable, CaseIterable {

@@ -1,4 +1,5 @@
 // OWNER: rules helper. The shape is fixed (the envelope and CLI format it); fill in the rendering.
+import JSON
 import RayAPI
 
 /// One problem with one field, as apimachinery's `field.Error`: the envelope turns a list of them

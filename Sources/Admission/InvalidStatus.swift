@@ -1,3 +1,5 @@
+import Conversion
+import JSON
 import RayAPI
 
 /// The metav1.Status that apimachinery's `apierrors.NewInvalid(GroupKind{ray.io, RayCluster},

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// RFC 6901 JSON Pointer tokens: the defaulter builds its patch paths with these, so a key that

@@ -1,16 +1,6 @@
+import Conversion
+import JSON
 import RayAPI
-
-/// One input of `ray-operator validate`: its name (a path or `-`) and its bytes, or why it could
-/// not be read (the CLI does the reading; this file stays pure).
-public struct ManifestSource: Sendable {
-    public var name: String
-    public var content: Result<[UInt8], ManifestError>
-    public init(name: String, content: Result<[UInt8], ManifestError>) {
-        self.name = name
-        self.content = content
-    }
-    public init(name: String, bytes: [UInt8]) { self.init(name: name, content: .success(bytes)) }
-}
 
 /// The verdict on one document.
 public struct ManifestVerdict: Sendable, Equatable {

@@ -1,4 +1,5 @@
 // OWNER: admission helper (defaulting).
+import JSON
 import RayAPI
 
 /// One RFC 6902 operation. We only ever emit `add`.

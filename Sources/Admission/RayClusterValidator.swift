@@ -1,4 +1,5 @@
 // OWNER: rules helper. Stub with the fixed signature the envelope and the CLI call.
+import JSON
 import RayAPI
 
 /// The verdict on one object: every failure (stable order) and every warning.

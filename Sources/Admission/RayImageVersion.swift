@@ -1,3 +1,5 @@
+import JSON
+
 /// Reads the Ray version out of a container image reference, when the image is an official Ray
 /// image whose tag is a plain release version. The defaulter persists `spec.rayVersion` from it.
 ///

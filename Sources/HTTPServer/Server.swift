@@ -1,3 +1,5 @@
+import TLS
+import Threads
 import Logging
 import Synchronization
 import CLinux

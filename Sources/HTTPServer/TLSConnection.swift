@@ -1,3 +1,4 @@
+import TLS
 import COpenSSL
 import CLinux
 #if canImport(Glibc)

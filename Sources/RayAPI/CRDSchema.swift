@@ -3,6 +3,7 @@
 // The `crd-gen` executable turns it into config/crd/bases/ray.io_rayclusters.yaml, expanding the
 // embedded Kubernetes types (`.kubernetes("io.k8s.api.core.v1.PodTemplateSpec")`) from Kubernetes'
 // published OpenAPI definitions for a pinned version (hack/k8s-openapi/). Facts only: no I/O here.
+import JSON
 
 /// One node of a structural OpenAPI v3 schema as a CRD carries it.
 public struct CRDSchema: Sendable, Equatable {

@@ -3,6 +3,7 @@
 // Required lists follow the original CRD (`spec: [clusterName, images]`, `extensions[]: [replicas]`);
 // it had no defaults and no enums. The status schema is v1's: status is converted with the object,
 // and the printer columns read it in both versions.
+import JSON
 
 /// `ray.io/v1alpha1` RayCluster (the original operator's `extensions[]` API).
 public enum RayClusterSchemaV1Alpha1 {

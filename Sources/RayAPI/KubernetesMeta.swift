@@ -1,5 +1,6 @@
 // Read-only views of the apimachinery metadata types (ObjectMeta, OwnerReference, Condition).
 // Pattern of every view: see TypedViewReading.swift (nil = absent, null or wrong type).
+import JSON
 
 /// `metav1.ObjectMeta`.
 public struct ObjectMeta: JSONView {

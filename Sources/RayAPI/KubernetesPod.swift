@@ -2,6 +2,7 @@
 // read: PodTemplateSpec, PodSpec, Container, ContainerPort, EnvVar, ResourceRequirements,
 // VolumeMount, Volume, Toleration. What nobody reads inside (affinity, probes, security contexts,
 // envFrom…) stays opaque `JSONValue`.
+import JSON
 
 /// `corev1.PodTemplateSpec`.
 public struct PodTemplateSpec: JSONView {

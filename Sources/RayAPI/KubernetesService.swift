@@ -1,5 +1,6 @@
 // Read-only views of core/v1 Service (the custom head Service of a RayCluster, and the Services
 // the reconciler reads back).
+import JSON
 
 /// `corev1.Service`.
 public struct Service: JSONView {

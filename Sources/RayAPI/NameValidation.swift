@@ -3,6 +3,7 @@
 // in apimachinery's order. The regular expressions are matched by hand (no regex engine): every
 // pattern here is a simple character-class shape, and a hand matcher is linear and cannot blow up.
 // Lengths are counted in bytes, as Go's len() does.
+import JSON
 
 public enum NameValidation {
     // MARK: Patterns and messages, as apimachinery spells them.

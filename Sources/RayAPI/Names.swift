@@ -1,6 +1,7 @@
 // The names the webhook, the conversion and the reconciler must agree on, defined once:
 // API group/versions/kind, labels, annotations, and how pods and Services are named
 // (DESIGN §5, kuberay-raycluster.md §5.2–§5.3, seed-ray-operator.md §3.1–§3.3).
+import JSON
 
 /// The `ray.io` API group and the RayCluster resource.
 public enum RayAPIGroup {

@@ -10,6 +10,7 @@
 // Arithmetic is exact: the value is kept as decimal digits and a base-10 exponent (no Double).
 // Every size is bounded by `maxTextLength`: digits come only from the input (plus at most 19 from
 // a binary suffix), and huge exponents are kept as numbers, never expanded into digits.
+import JSON
 
 /// A Quantity could not be parsed. `message` is Kubernetes' own error text where one exists.
 public struct QuantityError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -3,6 +3,7 @@
 // Every view wraps the JSON value it reads and never copies or drops a field: unknown fields stay
 // in `json`. nil means absent, null or wrong-typed (Go's nil pointer); zero and empty are kept
 // distinct. Options types are in RayClusterOptions.swift, status in RayClusterStatus.swift.
+import JSON
 
 /// A `ray.io/v1` RayCluster (any apiVersion is readable; check `isV1` where it matters).
 public struct RayCluster: JSONView {

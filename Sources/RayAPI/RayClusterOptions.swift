@@ -1,6 +1,7 @@
 // Read-only views of the option types of a `ray.io/v1` RayClusterSpec (kuberay-raycluster.md
 // §1.6–§1.8): autoscaler, GCS fault tolerance, auth, TLS, history server, network policy,
 // ingress, upgrade strategy. The allowed enum values are listed next to each type.
+import JSON
 
 /// `AutoscalerOptions` (§1.6).
 public struct AutoscalerOptions: JSONView {

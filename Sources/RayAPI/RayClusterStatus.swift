@@ -1,4 +1,5 @@
 // Read-only views of `RayClusterStatus` (kuberay-raycluster.md §1.9) and its constants.
+import JSON
 
 /// `RayClusterStatus`.
 public struct RayClusterStatus: JSONView {

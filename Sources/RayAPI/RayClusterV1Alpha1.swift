@@ -3,6 +3,7 @@
 // (seed-ray-operator.md §1): `clusterName`, `images.defaultImage`, `imagePullPolicy` and one
 // `extensions[]` entry per pod group. As every view, they wrap the JSON they read and never drop
 // a field; nil means absent, null or wrong-typed.
+import JSON
 
 /// The original operator's API version, namespaced so its names cannot clash with v1's views.
 public enum V1Alpha1 {

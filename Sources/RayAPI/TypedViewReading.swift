@@ -3,6 +3,7 @@
 // A view reads a member of its JSON object and answers nil when the member is absent, null, or of
 // the wrong JSON type, so a view never throws and never crashes; nil always means "not usable as
 // this type", which the rules treat like Go's nil pointer. Zero and empty stay distinct from nil.
+import JSON
 
 /// The one shape every typed view has: it wraps the JSON value it reads from.
 public protocol JSONView: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Logging
+import JSON
 import RayAPI
 import Synchronization
 #if canImport(Glibc)

@@ -5,6 +5,7 @@
 //   controller_runtime_webhook_requests_in_flight{webhook}    gauge
 //   certwatcher_read_certificate_total, certwatcher_read_certificate_errors_total   counters
 // plus the server's own connection metrics (ray_operator_webhook_*), rendered from ServerStats.
+import Metrics
 import HTTPServer
 import Synchronization
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 // The webhook process: the HTTPS listener with the webhook routes, the plain-HTTP probe and metrics
 // listeners, the serving certificate (from the cert dir, watched and reloaded, or a generated
 // development certificate), and the graceful shutdown on SIGTERM/SIGINT.
+import TLS
 import Admission
 import HTTPServer
 import Logging

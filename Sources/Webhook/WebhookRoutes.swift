@@ -1,6 +1,7 @@
 // The HTTPS routes of the webhook (DESIGN §2): each one hands the body to a pure endpoint of module
 // Admission and sends its WebhookReply back as is. The HTTP layer has already refused wrong methods
 // (405), media types (415) and oversized bodies (413) before any endpoint runs.
+import Conversion
 import Admission
 import HTTPServer
 

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// The whole CustomResourceDefinition object, in the key order kubectl and controller-gen print.

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// Kubernetes' published OpenAPI definitions for one pinned version (hack/k8s-openapi/), and the

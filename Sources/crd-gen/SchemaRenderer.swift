@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// Turns the RayAPI description of our fields (`CRDSchema`) into the CRD's OpenAPI schema, expanding

@@ -7,6 +7,7 @@
 //            current directory), --kubernetes-descriptions (keep Kubernetes' field descriptions;
 //            off by default to keep the CRD well under etcd's object size limit)
 import Foundation
+import JSON
 import RayAPI
 
 let defaultDefinitions = "hack/k8s-openapi/definitions-v1.36.0.json"

@@ -1,4 +1,6 @@
 // OWNER: conversion helper. Thin: reads the inputs, hands them to `ManifestConversion`, prints.
+import JSON
+import Conversion
 import Admission
 import ArgumentParser
 

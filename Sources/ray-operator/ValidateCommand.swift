@@ -1,6 +1,7 @@
 // OWNER: admission helper. Thin: reads the inputs, hands them to `ManifestValidation`, prints.
 import Admission
 import ArgumentParser
+import JSON
 import RayAPI
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 // OWNER: server helper.
+import JSON
 import Admission
 import ArgumentParser
 import HTTPServer

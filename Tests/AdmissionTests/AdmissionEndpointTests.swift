@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 final class AdmissionEndpointTests: XCTestCase {
     let gates = FeatureGates()

@@ -1,5 +1,7 @@
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// Objects and reviews the admission tests share. Built as JSONValue literals so a test reads
 /// them without the YAML reader.

@@ -1,7 +1,9 @@
 import XCTest
 import Foundation
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// `AdmissionReview.parse` leaves the members nobody reads (userInfo, options, managedFields, the
 /// last-applied annotation) out of the objects: the answers must be exactly those of the full parse.

@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 final class AdmissionReviewTests: XCTestCase {
     func testParsesV1AndV1beta1Requests() throws {

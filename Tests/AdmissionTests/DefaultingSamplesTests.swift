@@ -1,7 +1,9 @@
 import XCTest
 import Foundation
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// The repository's samples (config/samples: KubeRay's and the original operator's) through the
 /// defaulter: every patch adds only, applies with Python's jsonpatch to the object as sent, and

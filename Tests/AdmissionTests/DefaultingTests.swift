@@ -1,7 +1,9 @@
 import XCTest
 import TestSupport
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 final class DefaultingTests: XCTestCase {
     func testBareObjectGetsEveryDefault() {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
 
 /// `--feature-gates` parsing and the defaults of kuberay-raycluster.md §2.3.
 final class FeatureGatesTests: XCTestCase {

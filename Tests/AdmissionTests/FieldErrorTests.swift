@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// apimachinery's `field.Error` rendering (`ErrorBody()` / `Error()`).
 final class FieldErrorTests: XCTestCase {

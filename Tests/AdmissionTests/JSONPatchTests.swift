@@ -1,7 +1,9 @@
 import XCTest
 import Foundation
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 final class JSONPatchTests: XCTestCase {
     func testPointerEscapingRoundTrips() {

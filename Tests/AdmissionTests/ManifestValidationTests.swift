@@ -1,7 +1,9 @@
 import XCTest
 import Foundation
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// Manifests the `validate` tests share.
 enum ManifestFixtures {

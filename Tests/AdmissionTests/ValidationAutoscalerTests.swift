@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// S36–S43 and S44–S54 (KubeRay's TestValidateRayClusterSpecSuspendingWorkerGroup,
 /// _Autoscaler, TestValidateCollectorOptions, _HistoryServerRequiresFeatureGate).

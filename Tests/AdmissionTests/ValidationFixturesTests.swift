@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// Builders for RayCluster objects in validation tests: a valid base (KubeRay's
 /// `ray-cluster.sample.yaml` shape) and path edits, so each test states only what it changes.

@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// S19–S35 (KubeRay's TestValidateRayClusterSpecGcsFaultToleranceOptions, _EmbeddedGCSFeatureGate,
 /// TestValidateGcsFaultToleranceEmbeddedReservedVolume, _RedisPassword, _RedisUsername).

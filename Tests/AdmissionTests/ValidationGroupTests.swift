@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// S1–S18: head group and worker groups (KubeRay's TestValidateRayClusterSpecEmptyContainers,
 /// _Resources, _Labels, _WorkerGroupReplicaValidation, _IdleTimeoutSeconds, _Priority).

@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// Shapes of KubeRay's samples (ray-operator/config/samples, reference §7), written as YAML: with
 /// the default gates the ones KubeRay's reconciler accepts are accepted, and the four gated

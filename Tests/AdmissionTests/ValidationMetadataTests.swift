@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// W1–W3 (KubeRay's webhook, §6.1 and TestValidateRayClusterSpecNames) and our group-name rules.
 final class ValidationMetadataTests: XCTestCase {

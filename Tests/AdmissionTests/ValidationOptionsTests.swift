@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// S55–S60 auth, S61–S65 network policy, S66–S67 TLS, U1–U2 upgrade strategy (KubeRay's
 /// TestValidateRayClusterSpecRayVersionForAuth, _Auth, TestValidateNetworkPolicy,

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
 
 /// spec.rayVersion read like apimachinery's `version.ParseGeneric` (S16, S56 embed its errors).
 final class ValidationRayVersionTests: XCTestCase {

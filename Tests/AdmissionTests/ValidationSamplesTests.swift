@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// The v1 RayClusters in config/samples (helper `types` writes them) are valid with the default
 /// gates, and the 4 gated KubeRay features are refused exactly when their gate is off.

@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// What the CRD schema would reject before the webhook (wrong JSON types, enums, CEL, int32),
 /// which only an offline run ever sees: reported, never ignored.

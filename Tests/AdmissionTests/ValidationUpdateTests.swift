@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// UPDATE: immutable fields judged against oldObject, and status-only updates.
 final class ValidationUpdateTests: XCTestCase {

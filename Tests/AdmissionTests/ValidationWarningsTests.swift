@@ -1,6 +1,8 @@
 import XCTest
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// Warnings: texts, order, and the 120-character promise.
 final class ValidationWarningsTests: XCTestCase {

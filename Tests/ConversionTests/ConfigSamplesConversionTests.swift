@@ -1,6 +1,8 @@
 import XCTest
 import Foundation
 @testable import Admission
+@testable import Conversion
+import JSON
 import RayAPI
 
 /// Every RayCluster in the repository's `config/samples/` (the original operator's three samples

@@ -1,5 +1,7 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
+import JSON
 import RayAPI
 
 /// `/convert` as the API server calls it (webhook-protocol.md §1.5).

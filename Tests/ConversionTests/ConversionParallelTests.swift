@@ -1,5 +1,8 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
+@testable import Threads
+import JSON
 import RayAPI
 #if canImport(Glibc)
 import Glibc

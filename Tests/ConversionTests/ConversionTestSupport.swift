@@ -1,5 +1,7 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
+import JSON
 import RayAPI
 
 enum Fixture {

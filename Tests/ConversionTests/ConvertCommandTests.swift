@@ -1,8 +1,10 @@
 import XCTest
 import TestSupport
 import Foundation
+import JSON
 import RayAPI
 @testable import Admission
+@testable import Conversion
 
 /// `ray-operator convert` as a user runs it: the built binary as a subprocess, real files.
 final class ConvertCommandTests: CLITestCase {

@@ -1,5 +1,7 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
+import JSON
 import RayAPI
 
 /// Fields edited through the other version win over the copy kept in the annotation.

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 import TestSupport
 

@@ -1,5 +1,7 @@
 import XCTest
 @testable import Admission
+@testable import Conversion
+import JSON
 import RayAPI
 
 /// The original operator's three samples (issue 5, "how it will be judged").

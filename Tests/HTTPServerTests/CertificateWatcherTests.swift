@@ -2,6 +2,8 @@ import Foundation
 import Synchronization
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// The certificate watcher against real files laid out as the kubelet lays out a mounted Secret.
 final class CertificateWatcherTests: XCTestCase {

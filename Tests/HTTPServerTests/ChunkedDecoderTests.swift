@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import TestSupport
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 final class ChunkedDecoderTests: XCTestCase {
     /// Decodes `input` in pieces of `step` bytes. Returns the body and the bytes left after the message.

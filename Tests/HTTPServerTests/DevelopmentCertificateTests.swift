@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// The generated CA and serving certificate, checked by `openssl`, curl and Python's ssl module.
 final class DevelopmentCertificateTests: XCTestCase {

@@ -1,6 +1,8 @@
 import XCTest
 import TestSupport
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 final class HTTPParserTests: XCTestCase {
     func testApiserverStylePost() throws {

@@ -1,5 +1,7 @@
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 final class HTTPResponseTests: XCTestCase {
     func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }

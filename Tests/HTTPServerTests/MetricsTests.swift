@@ -1,6 +1,9 @@
+@testable import Metrics
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 final class MetricsTests: XCTestCase {
     typealias ExpositionParser = ServerPartsSupport.ExpositionParser

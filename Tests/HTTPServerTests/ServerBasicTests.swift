@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// The server against curl and Python on loopback: routing, keep-alive, bodies, HTTP/1.0.
 final class ServerBasicTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// Many idle keep-alive TLS connections cost no threads and do not slow a normal request.
 final class ServerIdleConnectionsTests: XCTestCase {

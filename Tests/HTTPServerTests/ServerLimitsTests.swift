@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// Every named limit and timeout of ServerConfiguration, set small, against real clients.
 final class ServerLimitsTests: XCTestCase {

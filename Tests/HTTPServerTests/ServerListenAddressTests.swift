@@ -1,5 +1,7 @@
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// The address forms of --metrics-bind-address / --health-probe-bind-address.
 final class ServerListenAddressTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// New connections are spread over the event loops by their connection counts, whichever loop the
 /// kernel woke to accept them: a burst of keep-alive connections (a load tester, an apiserver

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// The shutdown sequence in-process: drain with `Connection: close`, in-flight requests finish,
 /// idle connections close, the hard cap cuts what is left.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// TLS behaviour with `openssl s_client` and Python's ssl module, and hostile bytes on the TLS port.
 final class ServerTLSTests: XCTestCase {

@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import XCTest
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// Output of a finished subprocess.
 struct ServerProcessResult {

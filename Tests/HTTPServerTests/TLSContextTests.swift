@@ -2,6 +2,8 @@ import COpenSSL
 import XCTest
 import TestSupport
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 
 /// TLSContext against keys and certificates made by the real `openssl` CLI, and against real
 /// clients (`openssl s_client`, `curl`) talking to a minimal server that uses the context.

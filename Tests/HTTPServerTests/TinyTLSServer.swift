@@ -1,6 +1,8 @@
 import COpenSSL
 import Foundation
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 #if canImport(Glibc)
 import Glibc
 #endif

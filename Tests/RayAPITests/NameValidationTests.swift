@@ -1,4 +1,5 @@
 import XCTest
+@testable import JSON
 @testable import RayAPI
 
 /// apimachinery's name checks: verdicts and exact message texts.

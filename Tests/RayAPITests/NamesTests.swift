@@ -1,4 +1,5 @@
 import XCTest
+@testable import JSON
 @testable import RayAPI
 
 /// The names both the webhook/conversion and the reconciler rely on.

@@ -1,5 +1,6 @@
 import XCTest
 import TestSupport
+@testable import JSON
 @testable import RayAPI
 
 /// `resource.Quantity` parsing and printing, against what Kubernetes prints for

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import JSON
 @testable import RayAPI
 
 /// Every sample in config/samples loads through `Manifest.decode` and the typed views, keeps every

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import JSON
 @testable import RayAPI
 
 /// The typed views read what is there, answer nil for absent/null/wrong-typed members, keep zero

@@ -1,5 +1,6 @@
 import XCTest
 import Foundation
+import JSON
 import RayAPI
 @testable import Admission
 

@@ -1,5 +1,6 @@
 import XCTest
 import Admission
+import Conversion
 import HTTPServer
 @testable import Webhook
 

@@ -1,8 +1,12 @@
+import TLS
+import Conversion
 import Foundation
 import Logging
 import XCTest
 @testable import Admission
 @testable import HTTPServer
+@testable import TLS
+@testable import Threads
 @testable import Webhook
 
 /// The webhook process in-process (real sockets, real certificates, real clients): routes, probes,

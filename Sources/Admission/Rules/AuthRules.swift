@@ -1,3 +1,5 @@
+import JSON
+
 /// S55–S60: Ray token authentication (`spec.authOptions`) and the Ray versions it needs.
 enum AuthRules {
     static func check(_ facts: ClusterFacts, into errors: inout [FieldError]) {

@@ -1,3 +1,5 @@
+import JSON
+
 /// S36–S43: worker group suspension and the in-tree autoscaler (v1/v2 selection, restart
 /// policies, options).
 enum AutoscalerRules {

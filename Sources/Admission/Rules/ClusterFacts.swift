@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// Everything the rules read from one RayCluster, gathered in ONE walk of the object (the rules

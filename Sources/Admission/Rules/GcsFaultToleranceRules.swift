@@ -1,3 +1,5 @@
+import JSON
+
 /// S19–S35: GCS fault tolerance (the deprecated annotation, `gcsFaultToleranceOptions` with the
 /// redis and embedded rocksdb backends, and the head settings they take over).
 enum GcsFaultToleranceRules {

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// How Go prints values inside KubeRay's and apimachinery's messages, so ours read the same:

@@ -1,3 +1,5 @@
+import JSON
+
 /// S4/S12: a group's `labels` (Ray node labels, also put on its pods) must be valid Kubernetes
 /// labels. KubeRay joins all problems into one message in random map order; we report one error
 /// per problem in document order.

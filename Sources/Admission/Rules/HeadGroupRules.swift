@@ -1,3 +1,5 @@
+import JSON
+
 /// S1–S4: the head group.
 enum HeadGroupRules {
     static func check(_ facts: ClusterFacts, into errors: inout [FieldError]) {

@@ -1,3 +1,5 @@
+import JSON
+
 /// S44–S54: the history server collector sidecar (`spec.historyServerOptions`).
 enum HistoryServerRules {
     static let path = "spec.historyServerOptions"

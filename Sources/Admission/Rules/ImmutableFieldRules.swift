@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// UPDATE only: fields that must keep their value for the life of the object. KubeRay puts these

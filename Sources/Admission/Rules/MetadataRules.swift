@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// W1–W2 (= M1–M2): the RayCluster's own name, which prefixes every Service and pod it makes.

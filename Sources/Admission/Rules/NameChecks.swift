@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// The apimachinery name checks the rules use, as lists of apimachinery's messages (empty when

@@ -1,3 +1,5 @@
+import JSON
+
 /// S61–S65: `spec.networkPolicy` (gate, mode conflicts, group names it refers to).
 enum NetworkPolicyRules {
     static let path = "spec.networkPolicy"

@@ -1,3 +1,5 @@
+import JSON
+
 /// S2/S10 and S3/S11: what a group's `rayStartParams` must not say when the group's top-level
 /// `resources`/`labels` fields exist to say it.
 enum RayStartParamsRules {

@@ -1,3 +1,5 @@
+import JSON
+
 /// `spec.rayVersion` as KubeRay reads it for its version gates: apimachinery's
 /// `version.ParseGeneric` (leading spaces and a `v` allowed, at least two dot-separated decimal
 /// components, anything after the numbers ignored), compared component by component.

@@ -1,3 +1,5 @@
+import JSON
+
 /// Field paths the rules report, built only when a rule fails (string building is the costly
 /// part of a failure, and valid objects build none).
 enum RulePaths {

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// Reads the fields the rules need and reports every one whose JSON type the CRD schema would

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// ST1: KubeRay's status check (`ValidateRayClusterStatus`). The API server drops `status` from

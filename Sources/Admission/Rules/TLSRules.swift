@@ -1,3 +1,5 @@
+import JSON
+
 /// S66–S67: operator-managed mTLS (`spec.tlsOptions`): the gate, and the env variables and
 /// volume mounts the operator owns once TLS is on.
 enum TLSRules {

@@ -1,3 +1,5 @@
+import JSON
+
 /// U1–U2: `spec.upgradeStrategy`.
 enum UpgradeStrategyRules {
     static let originLabel = "ray.io/originated-from-crd"

@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// Warnings: accepted, but probably not what the user meant. Each is at most `maxLength`

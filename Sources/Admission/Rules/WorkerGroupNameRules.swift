@@ -1,3 +1,4 @@
+import JSON
 import RayAPI
 
 /// W3 (KubeRay's webhook) and ours: worker group names. Our pod names contain the group name

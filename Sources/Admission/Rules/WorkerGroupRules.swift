@@ -1,3 +1,5 @@
+import JSON
+
 /// S5–S18: each worker group, in list order (all the rules of one group before the next group).
 enum WorkerGroupRules {
     static func check(_ facts: ClusterFacts, into errors: inout [FieldError]) {
