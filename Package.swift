@@ -50,6 +50,12 @@ let package = Package(
             "COpenSSL", "CLinux", "Metrics", "TLS", "Threads",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Kubernetes API client: configuration, HTTPS transport, CRUD, watch, informer cache, work
+        // queue, leader election, events. Knows nothing of Ray.
+        .target(name: "KubeClient", dependencies: [
+            "JSON", "Metrics", "TLS", "Threads",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Wires the Admission and Conversion endpoints onto the HTTPServer routes (the webhook process).
         .target(name: "Webhook", dependencies: [
             "JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer",

@@ -1,0 +1,179 @@
+import JSON
+
+// The calls the rest of the operator makes against a Kubernetes API server, as one protocol: the
+// HTTPS client (`KubeClient`) implements it, and the informer, leader election, event recorder and
+// reconciler are written against it, so their unit tests can use an in-memory fake.
+//
+// Every call blocks the calling thread (the operator runs on plain threads, not Swift tasks) and
+// answers either the API server's object or a `KubeError`; nothing here traps on bad input.
+
+/// Which collection a call addresses: `/api/v1/namespaces/{ns}/pods`,
+/// `/apis/ray.io/v1/namespaces/{ns}/rayclusters`, …
+public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
+    /// API group; "" for the core group (`/api/v1`).
+    public var group: String
+    public var version: String
+    /// Lower-case plural, as in the URL path.
+    public var plural: String
+    public var namespaced: Bool
+
+    public init(group: String, version: String, plural: String, namespaced: Bool = true) {
+        self.group = group
+        self.version = version
+        self.plural = plural
+        self.namespaced = namespaced
+    }
+
+    /// `apiVersion` of the objects: `v1`, `ray.io/v1`, …
+    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    public var description: String { group.isEmpty ? "\(plural).\(version)" : "\(plural).\(version).\(group)" }
+
+    public static let pods = KubeResource(group: "", version: "v1", plural: "pods")
+    public static let services = KubeResource(group: "", version: "v1", plural: "services")
+    public static let namespaces = KubeResource(group: "", version: "v1", plural: "namespaces", namespaced: false)
+    public static let leases = KubeResource(group: "coordination.k8s.io", version: "v1", plural: "leases")
+    public static let events = KubeResource(group: "events.k8s.io", version: "v1", plural: "events")
+}
+
+/// Options of a list or watch call. nil fields are not sent.
+public struct ListOptions: Sendable, Equatable {
+    public var labelSelector: String?
+    public var fieldSelector: String?
+    /// Page size; the answer's `metadata.continue` fetches the next page.
+    public var limit: Int?
+    public var continueToken: String?
+    /// "0" reads from the API server's cache, nil is a quorum read, anything else "not older than".
+    public var resourceVersion: String?
+    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
+                continueToken: String? = nil, resourceVersion: String? = nil) {
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.limit = limit
+        self.continueToken = continueToken
+        self.resourceVersion = resourceVersion
+    }
+}
+
+/// Options of a watch call.
+public struct WatchOptions: Sendable, Equatable {
+    public var labelSelector: String?
+    public var fieldSelector: String?
+    /// Where the stream starts; events after this version are sent.
+    public var resourceVersion: String?
+    public var allowBookmarks: Bool
+    /// The server closes the stream after this long (client-go draws it from 5–10 min).
+    public var timeoutSeconds: Int?
+    public init(labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,
+                allowBookmarks: Bool = true, timeoutSeconds: Int? = nil) {
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.resourceVersion = resourceVersion
+        self.allowBookmarks = allowBookmarks
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// Options of a delete call.
+public struct DeleteOptions: Sendable, Equatable {
+    /// `Foreground`, `Background` or `Orphan`; nil leaves the server's default.
+    public var propagationPolicy: String?
+    /// The delete applies only to the object with this UID (a re-created namesake is left alone).
+    public var preconditionUID: String?
+    public var gracePeriodSeconds: Int?
+    public init(propagationPolicy: String? = nil, preconditionUID: String? = nil, gracePeriodSeconds: Int? = nil) {
+        self.propagationPolicy = propagationPolicy
+        self.preconditionUID = preconditionUID
+        self.gracePeriodSeconds = gracePeriodSeconds
+    }
+}
+
+/// One event of a watch stream.
+public struct WatchEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
+    }
+    public var type: Kind
+    /// The object; for `.error` the `Status` the server sent (410 Gone after compaction, …).
+    public var object: JSONValue
+    public init(type: Kind, object: JSONValue) {
+        self.type = type
+        self.object = object
+    }
+}
+
+/// An open watch. `next()` blocks until an event arrives; nil means the server ended the stream
+/// normally (its `timeoutSeconds` passed), and the caller re-watches from its last resourceVersion.
+public protocol WatchStream: AnyObject, Sendable {
+    func next() throws(KubeError) -> WatchEvent?
+    /// Ends the stream from any thread; a blocked `next()` returns nil or `.cancelled`.
+    func close()
+}
+
+/// The API server's answer when it is not a success: its `Status` object, typed.
+public struct APIStatus: Sendable, Equatable, CustomStringConvertible {
+    /// HTTP status code (404, 409, 410, 422, 429, 500…).
+    public var code: Int
+    /// `Status.reason`: NotFound, AlreadyExists, Conflict, Invalid, Gone, Expired, TooManyRequests…
+    public var reason: String
+    public var message: String
+    /// `Retry-After` in seconds, when the server sent one.
+    public var retryAfterSeconds: Int?
+    public init(code: Int, reason: String, message: String, retryAfterSeconds: Int? = nil) {
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+    public var description: String { "\(code) \(reason): \(message)" }
+}
+
+public enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server answered with a failure `Status`.
+    case api(APIStatus)
+    /// No answer: connect, TLS, read or write failed, or a timeout passed.
+    case transport(String)
+    /// An answer that is not what the protocol promises (bad JSON, bad chunking, too big…).
+    case protocolViolation(String)
+    /// Configuration cannot be used (kubeconfig, in-cluster files).
+    case configuration(String)
+    /// The call was abandoned because the client or the stream was closed.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .api(let status): return status.description
+        case .transport(let message): return "transport: \(message)"
+        case .protocolViolation(let message): return "protocol: \(message)"
+        case .configuration(let message): return "configuration: \(message)"
+        case .cancelled: return "cancelled"
+        }
+    }
+
+    public var status: APIStatus? { if case .api(let s) = self { return s } else { return nil } }
+    public var isNotFound: Bool { status?.code == 404 }
+    public var isAlreadyExists: Bool { status?.code == 409 && status?.reason == "AlreadyExists" }
+    public var isConflict: Bool { status?.code == 409 && status?.reason != "AlreadyExists" }
+    /// 410 Gone or reason Expired: the resourceVersion is too old; relist.
+    public var isGone: Bool { status?.code == 410 || status?.reason == "Expired" || status?.reason == "Gone" }
+    public var isInvalid: Bool { status?.code == 422 }
+}
+
+/// The Kubernetes API as the operator uses it. `namespace` is nil for cluster-scoped resources and
+/// for lists and watches across all namespaces.
+public protocol KubeAPI: AnyObject, Sendable {
+    func get(_ resource: KubeResource, namespace: String?, name: String) throws(KubeError) -> JSONValue
+    /// The List object (`items`, `metadata.resourceVersion`, `metadata.continue`).
+    func list(_ resource: KubeResource, namespace: String?, options: ListOptions) throws(KubeError) -> JSONValue
+    func create(_ resource: KubeResource, namespace: String?, object: JSONValue) throws(KubeError) -> JSONValue
+    /// PUT; `object.metadata.resourceVersion` makes it conditional (409 Conflict when stale).
+    /// `subresource` "status" writes the status subresource.
+    func update(_ resource: KubeResource, namespace: String?, name: String, object: JSONValue,
+                subresource: String?) throws(KubeError) -> JSONValue
+    /// JSON merge patch (RFC 7386).
+    func mergePatch(_ resource: KubeResource, namespace: String?, name: String, patch: JSONValue,
+                    subresource: String?) throws(KubeError) -> JSONValue
+    func delete(_ resource: KubeResource, namespace: String?, name: String, options: DeleteOptions) throws(KubeError)
+    func deleteCollection(_ resource: KubeResource, namespace: String?, labelSelector: String,
+                          options: DeleteOptions) throws(KubeError)
+    func watch(_ resource: KubeResource, namespace: String?, options: WatchOptions) throws(KubeError) -> any WatchStream
+}
