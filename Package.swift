@@ -56,6 +56,8 @@ let package = Package(
             "JSON", "Metrics", "TLS", "Threads",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What the reconciler wants to exist for a RayCluster: pods, head Service, status. Pure.
+        .target(name: "DesiredState", dependencies: ["JSON", "RayAPI", "Conversion"]),
         // Wires the Admission and Conversion endpoints onto the HTTPServer routes (the webhook process).
         .target(name: "Webhook", dependencies: [
             "JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer",
@@ -88,6 +90,8 @@ let package = Package(
         .testTarget(name: "ConversionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Threads", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Metrics", "HTTPServer", "TLS", "Threads", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["JSON", "Metrics", "TLS", "Threads", "KubeClient", "TestSupport"]),
+        .testTarget(name: "DesiredStateTests", dependencies: ["JSON", "RayAPI", "Conversion", "DesiredState", "TestSupport"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "RayAPI"]),
     ]

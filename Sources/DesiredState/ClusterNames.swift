@@ -1,0 +1,1 @@
+// Names of the objects the reconciler creates for a RayCluster.

@@ -1,0 +1,5 @@
+import DesiredState
+import XCTest
+
+final class ClusterNamesTests: XCTestCase {
+}
