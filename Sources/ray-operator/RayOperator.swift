@@ -9,7 +9,7 @@ struct RayOperator: AsyncParsableCommand {
         subcommands: [WebhookCommand.self, ControllerCommand.self, ValidateCommand.self, ConvertCommand.self]
     )
 
-    /// As ArgumentParser's own `main`, except that usage errors exit 2 (DESIGN §2: `validate`
+    /// As ArgumentParser's own `main`, except that usage errors exit 2 (`validate`
     /// exits 2 on usage errors) instead of ArgumentParser's 64.
     static func main() async {
         do {
