@@ -33,10 +33,7 @@ let package = Package(
         // Prometheus counters, gauges and histograms, rendered in the text exposition format.
         .target(name: "Metrics", exclude: ["README.md"]),
         // OpenSSL contexts and connections, certificate files, reload, development certificates.
-        .target(name: "TLS", dependencies: [
-            "COpenSSL", "CLinux", "Threads",
-            .product(name: "Logging", package: "swift-log"),
-        ], exclude: ["README.md"]),
+        .target(name: "TLS", dependencies: ["COpenSSL"], exclude: ["README.md"]),
         // Shared types: RayCluster v1 / v1alpha1 views, the Kubernetes parts they embed, names,
         // Quantity, the CRD schema.
         .target(name: "RayAPI", dependencies: ["JSON"], exclude: ["README.md"]),
@@ -47,7 +44,7 @@ let package = Package(
         .target(name: "Admission", dependencies: ["JSON", "RayAPI", "Conversion"], exclude: ["README.md"]),
         // Raw-socket HTTP/1.1 over TLS. Knows nothing of Ray or Kubernetes.
         .target(name: "HTTPServer", dependencies: [
-            "COpenSSL", "CLinux", "Metrics", "TLS", "Threads",
+            "COpenSSL", "CLinux", "TLS", "Threads",
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
         // Kubernetes API client: configuration, HTTPS transport, CRUD, watch, informer cache, work
@@ -77,7 +74,7 @@ let package = Package(
         .executableTarget(name: "conversion-bench", dependencies: ["JSON", "RayAPI", "Conversion"],
                           path: "Benchmarks/conversion-bench"),
         // The HTTPS server alone, serving a fixed 1 KB answer, for benchmarks/server-bench.sh.
-        .executableTarget(name: "server-bench", dependencies: ["Metrics", "HTTPServer", "TLS"], path: "Benchmarks/server-bench"),
+        .executableTarget(name: "server-bench", dependencies: ["HTTPServer", "TLS", .product(name: "Logging", package: "swift-log")], path: "Benchmarks/server-bench"),
         // Writes config/crd/bases/ray.io_rayclusters.yaml from the RayAPI schema.
         .executableTarget(name: "crd-gen", dependencies: ["JSON", "RayAPI"]),
 
@@ -89,7 +86,7 @@ let package = Package(
         .testTarget(name: "AdmissionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Threads", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Metrics", "HTTPServer", "TLS", "Threads", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook"]),
+        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "Threads", "HTTPServer", "Webhook"]),
         .testTarget(name: "KubeClientTests", dependencies: ["JSON", "Metrics", "TLS", "Threads", "KubeClient", "TestSupport"]),
         .testTarget(name: "DesiredStateTests", dependencies: ["JSON", "RayAPI", "Conversion", "DesiredState", "TestSupport"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
