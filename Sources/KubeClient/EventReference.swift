@@ -1,0 +1,65 @@
+import JSON
+
+/// The object an Event is about (`regarding`, `related`): an ObjectReference.
+public struct EventReference: Sendable, Hashable {
+    public var apiVersion: String
+    public var kind: String
+    /// "" for cluster-scoped objects.
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    public var resourceVersion: String
+    public var fieldPath: String
+
+    public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String = "",
+                resourceVersion: String = "", fieldPath: String = "") {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.namespace = namespace ?? ""
+        self.name = name
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+        self.fieldPath = fieldPath
+    }
+
+    /// The reference to `object` (its apiVersion, kind and metadata); nil without kind or name.
+    public init?(object: JSONValue) {
+        guard let kind = object["kind"]?.stringValue, !kind.isEmpty,
+              let name = object["metadata"]?["name"]?.stringValue, !name.isEmpty else { return nil }
+        self.init(apiVersion: object["apiVersion"]?.stringValue ?? "", kind: kind,
+                  namespace: object["metadata"]?["namespace"]?.stringValue, name: name,
+                  uid: ObjectMetadata.uid(of: object) ?? "",
+                  resourceVersion: ObjectMetadata.resourceVersion(of: object) ?? "")
+    }
+
+    /// Which object this is, whatever its version: what series and spam limits are kept per.
+    /// (A cluster's resourceVersion changes with every status write; its repeated events must
+    /// still fold into one series.)
+    public struct Identity: Sendable, Hashable {
+        public var apiVersion: String
+        public var kind: String
+        public var namespace: String
+        public var name: String
+        public var uid: String
+    }
+
+    public var identity: Identity {
+        Identity(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name, uid: uid)
+    }
+
+    /// The ObjectReference JSON (empty fields left out).
+    public var json: JSONValue {
+        var object = JSONObject()
+        for (key, value) in [("apiVersion", apiVersion), ("kind", kind), ("namespace", namespace), ("name", name),
+                             ("uid", uid), ("resourceVersion", resourceVersion), ("fieldPath", fieldPath)] where !value.isEmpty {
+            object[key] = .string(value)
+        }
+        return .object(object)
+    }
+}
+
+/// `Normal` or `Warning`, the two types the API server accepts.
+public enum EventType: String, Sendable, Hashable {
+    case normal = "Normal"
+    case warning = "Warning"
+}
