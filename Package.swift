@@ -55,6 +55,11 @@ let package = Package(
         ], exclude: ["README.md"]),
         // What the reconciler wants to exist for a RayCluster: pods, head Service, status. Pure.
         .target(name: "DesiredState", dependencies: ["JSON", "RayAPI", "Conversion"], exclude: ["README.md"]),
+        // The controller process: informers, work queue, reconcile loop, leader election, probes.
+        .target(name: "Reconciler", dependencies: [
+            "JSON", "RayAPI", "Admission", "DesiredState", "Metrics", "Threads", "KubeClient", "HTTPServer",
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["README.md"]),
         // Wires the Admission and Conversion endpoints onto the HTTPServer routes (the webhook process).
         .target(name: "Webhook", dependencies: [
             "JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer",
@@ -63,6 +68,7 @@ let package = Package(
         // The executable: argument parsing, wiring, logging setup. Thin.
         .executableTarget(name: "ray-operator", dependencies: [
             "JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook",
+            "KubeClient", "Reconciler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"]),
@@ -88,6 +94,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["Metrics", "HTTPServer", "TLS", "Threads", "TestSupport"]),
         .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "Threads", "HTTPServer", "Webhook"]),
         .testTarget(name: "KubeClientTests", dependencies: ["JSON", "Metrics", "TLS", "Threads", "KubeClient", "TestSupport"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["JSON", "KubeClient", "DesiredState", "Reconciler", "TestSupport"]),
         .testTarget(name: "DesiredStateTests", dependencies: ["JSON", "RayAPI", "Conversion", "DesiredState", "TestSupport"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "RayAPI"]),
