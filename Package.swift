@@ -33,7 +33,7 @@ let package = Package(
         // Prometheus counters, gauges and histograms, rendered in the text exposition format.
         .target(name: "Metrics", exclude: ["README.md"]),
         // OpenSSL contexts and connections, certificate files, reload, development certificates.
-        .target(name: "TLS", dependencies: ["COpenSSL"], exclude: ["README.md"]),
+        .target(name: "TLS", dependencies: ["COpenSSL", "CLinux"], exclude: ["README.md"]),
         // Shared types: RayCluster v1 / v1alpha1 views, the Kubernetes parts they embed, names,
         // Quantity, the CRD schema.
         .target(name: "RayAPI", dependencies: ["JSON"], exclude: ["README.md"]),
