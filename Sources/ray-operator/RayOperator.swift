@@ -30,15 +30,6 @@ struct RayOperator: AsyncParsableCommand {
     }
 }
 
-/// Exit code for "this command exists but its implementation has not landed yet".
-let notImplementedExitCode: Int32 = 3
-
-func notImplemented(_ what: String) -> ExitCode {
-    var stderr = StandardError()
-    print("ray-operator: \(what) is not implemented yet in this build.", to: &stderr)
-    return ExitCode(notImplementedExitCode)
-}
-
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
         FileHandleStderr.write(string)
