@@ -51,6 +51,7 @@ public final class ControllerProcess: Sendable {
         self.options = options
         self.registry = registry
         self.identity = identity
+        let api = APICallLedger(wrapping: api, registry: registry)
         self.logger = logger
         metrics = ControllerMetrics(registry: registry, maxConcurrentReconciles: options.maxConcurrentReconciles)
 
