@@ -11,7 +11,7 @@ final class CertificateScriptTests: XCTestCase {
     }
 
     func openssl(_ arguments: [String]) throws -> ProcessResult {
-        guard ProcessRunner.commandExists("openssl") else { throw XCTSkip("openssl is not installed") }
+        guard ProcessRunner.commandExists("openssl") else { throw Prerequisite.missing("openssl is not installed") }
         return try ProcessRunner.run("openssl", arguments)
     }
 
@@ -72,7 +72,7 @@ final class CertificateScriptTests: XCTestCase {
     /// A real TLS server (openssl s_server) with the generated files is trusted by a real client
     /// (curl) through ca.crt for the names in the SANs, and only for those.
     func testRealTLSClientTrustsTheChain() throws {
-        guard ProcessRunner.commandExists("curl"), ProcessRunner.commandExists("openssl") else { throw XCTSkip("needs curl and openssl") }
+        guard ProcessRunner.commandExists("curl"), ProcessRunner.commandExists("openssl") else { throw Prerequisite.missing("needs curl and openssl") }
         let dir = try makeDirectory()
         XCTAssertTrue(try ProcessRunner.run(Paths.file("certs/generate.sh").path,
                                             ["-o", dir.path, "--ip", "127.0.0.1", "--dns", "webhook.example.test"]).succeeded)
