@@ -91,7 +91,8 @@ final class CertificateScriptTests: XCTestCase {
             try ProcessRunner.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "--cacert", ca] + extra + [url])
         }
         var byIP = try get("https://127.0.0.1:\(port)/")
-        for _ in 0..<50 where byIP.stdout != "200" {  // the server may still be starting
+        let deadline = Date().addingTimeInterval(30)
+        while byIP.stdout != "200" && server.isRunning && Date() < deadline {  // the server may still be starting
             usleep(100_000)
             byIP = try get("https://127.0.0.1:\(port)/")
         }
