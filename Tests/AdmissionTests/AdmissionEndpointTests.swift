@@ -17,9 +17,12 @@ final class AdmissionEndpointTests: XCTestCase {
     }
 
     func testAnswersInTheVersionReceivedAndEchoesUid() throws {
+        // Distinct uids per review, so an answer cannot pass by echoing another review's uid.
+        var serial = 0
         for version in AdmissionReviewVersion.allCases {
             for endpoint in [AdmissionEndpoint.validate, AdmissionEndpoint.mutate] {
-                let uid = "uid-\(version.rawValue)-\(Int.random(in: 0..<1_000_000))"
+                serial += 1
+                let uid = "uid-\(version.rawValue)-\(serial)"
                 let body = AdmissionFixtures.review(version: version.rawValue, uid: uid, object: AdmissionFixtures.complete()).serialized()
                 let reply = endpoint(body, json, gates)
                 let review = try JSONValue.parse(reply.body)

@@ -101,13 +101,21 @@ final class ManifestValidationTests: XCTestCase {
     }
 
     func testJSONInputAndTheValidatorAgree() throws {
-        let object = AdmissionFixtures.complete()
-        let report = ManifestValidation.validate([ManifestSource(name: "c.json", bytes: object.serialized())])
-        XCTAssertEqual(report.verdicts.count, 1)
-        let expected = RayClusterValidator.validate(object)
-        XCTAssertEqual(report.verdicts[0].errors, expected.errors)
-        XCTAssertEqual(report.verdicts[0].warnings, expected.warnings)
-        XCTAssertEqual(report.exitCode, expected.isValid ? 0 : 1)
+        // A valid object and an invalid one: agreeing on two empty error lists alone proves little.
+        let valid = AdmissionFixtures.complete()
+        let invalid = try XCTUnwrap(try Manifest.decode(Array(ManifestFixtures.invalidYAML.utf8), source: "i.yaml").first)
+        for (name, object, isValid) in [("valid.json", valid, true), ("invalid.json", invalid, false)] {
+            let report = ManifestValidation.validate([ManifestSource(name: name, bytes: object.serialized())])
+            XCTAssertEqual(report.verdicts.count, 1, name)
+            guard let verdict = report.verdicts.first else { continue }
+            let expected = RayClusterValidator.validate(object)
+            XCTAssertEqual(expected.isValid, isValid, "\(name): \(expected.errors.map(\.message))")
+            XCTAssertEqual(expected.errors.isEmpty, isValid, name)
+            XCTAssertEqual(verdict.errors, expected.errors, name)
+            XCTAssertEqual(verdict.warnings, expected.warnings, name)
+            XCTAssertEqual(verdict.result, isValid ? .valid : .invalid, name)
+            XCTAssertEqual(report.exitCode, isValid ? 0 : 1, name)
+        }
     }
 
     func testUnreadableSourceIsExit2AndOthersAreStillJudged() {
@@ -148,21 +156,50 @@ final class ManifestValidationTests: XCTestCase {
         XCTAssertEqual(verdict.errors.first?.kind, .notSupported)
     }
 
-    /// v1alpha1 objects are converted and judged as v1; a conversion failure says so.
+    /// v1alpha1 objects are converted and judged as v1: the original operator's sample converts and
+    /// is allowed, and a mistake in it is reported against the converted object.
     func testV1alpha1IsConvertedFirst() throws {
         let alpha = try XCTUnwrap(try Manifest.decode(Array(ManifestFixtures.alphaYAML.utf8), source: "a.yaml").first)
         let verdict = ManifestValidation.judge(alpha, source: "a.yaml", index: 1, gates: FeatureGates())
         XCTAssertEqual(verdict.convertedFrom, "ray.io/v1alpha1")
+        let converted = try RayClusterConverter.convert(alpha, to: "ray.io/v1")
+        let expected = RayClusterValidator.validate(converted)
+        XCTAssertEqual(verdict.errors, expected.errors)
+        XCTAssertEqual(verdict.result, .valid, "the original operator's samples must be allowed: \(verdict.errors.map(\.message))")
+
+        // The same sample with a name over 53 characters: converted, then refused like a v1 object.
+        let longName = String(repeating: "c", count: 54)
+        let badAlpha = try XCTUnwrap(try Manifest.decode(Array(ManifestFixtures.alphaYAML
+            .replacingOccurrences(of: "name: raycluster-sample", with: "name: \(longName)").utf8), source: "b.yaml").first)
+        let badVerdict = ManifestValidation.judge(badAlpha, source: "b.yaml", index: 1, gates: FeatureGates())
+        XCTAssertEqual(badVerdict.convertedFrom, "ray.io/v1alpha1")
+        let badExpected = RayClusterValidator.validate(try RayClusterConverter.convert(badAlpha, to: "ray.io/v1"))
+        XCTAssertFalse(badExpected.errors.isEmpty)
+        XCTAssertEqual(badVerdict.result, .invalid)
+        XCTAssertEqual(badVerdict.errors, badExpected.errors)
+        XCTAssertTrue(badVerdict.errors.contains { $0.field == "metadata.name" }, "\(badVerdict.errors.map(\.message))")
+    }
+
+    /// A v1alpha1 object that cannot be converted is invalid, and the verdict says why.
+    func testV1alpha1ThatCannotBeConvertedIsInvalid() throws {
+        // Annotations just under Kubernetes' 256 KiB total: the conversion-data annotation that
+        // the v1alpha1-only fields need does not fit.
+        let big = String(repeating: "x", count: 256 * 1024 - 200)
+        let yaml = ManifestFixtures.alphaYAML.replacingOccurrences(
+            of: "  name: raycluster-sample\n", with: "  name: raycluster-sample\n  annotations: {big: \(big)}\n")
+        let alpha = try XCTUnwrap(try Manifest.decode(Array(yaml.utf8), source: "big.yaml").first)
+        var conversionError: ConversionError?
         do {
-            let converted = try RayClusterConverter.convert(alpha, to: "ray.io/v1")
-            let expected = RayClusterValidator.validate(converted)
-            XCTAssertEqual(verdict.errors, expected.errors)
-            XCTAssertEqual(verdict.result, expected.isValid ? .valid : .invalid)
-            XCTAssertEqual(verdict.result, .valid, "the original operator's samples must be allowed: \(verdict.errors.map(\.message))")
+            _ = try RayClusterConverter.convert(alpha, to: "ray.io/v1")
         } catch {
-            XCTAssertEqual(verdict.result, .invalid)
-            XCTAssertEqual(verdict.errors.first?.detail, "cannot convert to ray.io/v1: \(error.message)")
+            conversionError = error
         }
+        let message = try XCTUnwrap(conversionError, "expected the conversion to fail").message
+        let verdict = ManifestValidation.judge(alpha, source: "big.yaml", index: 1, gates: FeatureGates())
+        XCTAssertEqual(verdict.convertedFrom, "ray.io/v1alpha1")
+        XCTAssertEqual(verdict.result, .invalid)
+        XCTAssertEqual(verdict.errors.map(\.field), ["apiVersion"])
+        XCTAssertEqual(verdict.errors.first?.detail, "cannot convert to ray.io/v1: \(message)")
     }
 
     func testTextRenderingIsKubectlStyle() {

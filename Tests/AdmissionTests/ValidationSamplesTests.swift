@@ -17,6 +17,7 @@ final class ValidationSamplesTests: XCTestCase {
     func v1RayClusters() throws -> [(file: String, object: JSONValue)] {
         let dir = Self.samplesDirectory
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
+        XCTAssertFalse(files.isEmpty, "no samples in \(dir)")
         var result: [(String, JSONValue)] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: dir + "/" + file) else {
@@ -50,7 +51,10 @@ final class ValidationConvertedSamplesTests: XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".yaml") }.sorted()
         var judged = 0
         for file in files {
-            guard let data = FileManager.default.contents(atPath: dir + "/" + file) else { continue }
+            guard let data = FileManager.default.contents(atPath: dir + "/" + file) else {
+                XCTFail("cannot read \(file)")
+                continue
+            }
             for document in try Manifest.decode(Array(data), source: file)
             where document["apiVersion"] == "ray.io/v1alpha1" && document["kind"] == "RayCluster" {
                 let v1 = try RayClusterConverter.convert(document, to: "ray.io/v1")
@@ -59,6 +63,6 @@ final class ValidationConvertedSamplesTests: XCTestCase {
                 judged += 1
             }
         }
-        XCTAssertGreaterThanOrEqual(judged, 1, "expected the original operator's samples in config/samples")
+        XCTAssertEqual(judged, 3, "expected the original operator's three samples in config/samples")
     }
 }

@@ -13,7 +13,7 @@ final class ConfigSamplesConversionTests: XCTestCase {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let samples = root.appendingPathComponent("config/samples")
         let names = try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" }.sorted()
-        guard !names.isEmpty else { throw XCTSkip("no samples in \(samples.path)") }
+        XCTAssertFalse(names.isEmpty, "no samples in \(samples.path)")
         var clusters = 0, alphas = 0
         for name in names {
             let bytes = try Array(Data(contentsOf: samples.appendingPathComponent(name)))

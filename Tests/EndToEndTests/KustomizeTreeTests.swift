@@ -7,7 +7,7 @@ import XCTest
 final class KustomizeTreeTests: XCTestCase {
     /// Every object of `kubectl kustomize config/<dir>`, as JSON (kubectl converts it).
     func build(_ dir: String) throws -> [[String: Any]] {
-        guard ProcessRunner.commandExists("kubectl") else { throw XCTSkip("kubectl is not installed") }
+        guard ProcessRunner.commandExists("kubectl") else { throw Prerequisite.missing("kubectl is not installed") }
         let built = try ProcessRunner.run("kubectl", ["kustomize", Paths.file("config/\(dir)").path])
         XCTAssertTrue(built.succeeded, built.stderr)
         guard built.succeeded else { throw E2EError("kubectl kustomize config/\(dir) failed: \(built.stderr)") }

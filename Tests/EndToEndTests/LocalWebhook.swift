@@ -17,6 +17,10 @@ final class LocalWebhook {
     let process: Process
     let logURL: URL
     let caBundle: String
+    let certDir: URL
+    /// Proxies started by `startRecordingProxy()`, stopped with the webhook: the API server may
+    /// still call one for a while after the configuration that names it was replaced.
+    private var proxies: [RecordingProxy] = []
 
     /// How long the webhook may take to answer /readyz after it starts.
     static let startTimeout: TimeInterval = 30
@@ -33,7 +37,7 @@ final class LocalWebhook {
         metricsPort = try Self.freePort()
 
         // A serving certificate for 127.0.0.1 from our own script.
-        let certDir = workDir.appendingPathComponent("certs")
+        certDir = workDir.appendingPathComponent("certs")
         let made = try ProcessRunner.run(Paths.file("certs/generate.sh").path,
                                          ["-o", certDir.path, "--ip", "127.0.0.1", "--dns", "localhost"])
         guard made.succeeded else { throw E2EError("certs/generate.sh failed: \(made.stderr)") }
@@ -97,8 +101,9 @@ final class LocalWebhook {
     }
 
     /// Applies our webhook configurations (config/webhook), pointed at the local webhook with `url`
-    /// client configs. `admissionReviewVersions` replaces the versions the manifests list.
-    func registerWebhooks(admissionReviewVersions: [String]? = nil) throws {
+    /// client configs. `admissionReviewVersions` replaces the versions the manifests list;
+    /// `through` points them at a proxy's port instead of the webhook's.
+    func registerWebhooks(admissionReviewVersions: [String]? = nil, through proxyPort: Int? = nil) throws {
         let configurations = try manifestObject(file: Paths.file("config/webhook/manifests.yaml"))
         let items = (configurations["kind"] as? String == "List") ? (configurations["items"] as? [[String: Any]] ?? []) : [configurations]
         var seen = 0
@@ -106,7 +111,7 @@ final class LocalWebhook {
             var webhooks = item["webhooks"] as? [[String: Any]] ?? []
             for index in webhooks.indices {
                 let path = JSON.at(webhooks[index], "clientConfig", "service", "path") as? String ?? "/"
-                webhooks[index]["clientConfig"] = ["url": "https://127.0.0.1:\(port)\(path)", "caBundle": caBundle]
+                webhooks[index]["clientConfig"] = ["url": "https://127.0.0.1:\(proxyPort ?? port)\(path)", "caBundle": caBundle]
                 if let admissionReviewVersions { webhooks[index]["admissionReviewVersions"] = admissionReviewVersions }
             }
             item["webhooks"] = webhooks
@@ -114,6 +119,13 @@ final class LocalWebhook {
             seen += 1
         }
         guard seen == 2 else { throw E2EError("config/webhook/manifests.yaml has \(seen) webhook configurations, expected 2") }
+    }
+
+    /// A proxy in front of this webhook that records the review versions passing through.
+    func startRecordingProxy() throws -> RecordingProxy {
+        let proxy = try RecordingProxy(workDir: workDir, certDir: certDir, upstreamPort: port)
+        proxies.append(proxy)
+        return proxy
     }
 
     private func apply(_ object: [String: Any], name: String) throws {
@@ -130,6 +142,7 @@ final class LocalWebhook {
         _ = try? kubectl.run(["delete", "validatingwebhookconfiguration", "vraycluster.ray.io", "--ignore-not-found"])
         _ = try? kubectl.run(["delete", "mutatingwebhookconfiguration", "mraycluster.ray.io", "--ignore-not-found"])
         _ = try? kubectl.run(["delete", "crd", "rayclusters.ray.io", "--ignore-not-found", "--wait=true", "--timeout=60s"])
+        for proxy in proxies { proxy.stop() }
         if process.isRunning {
             process.terminate()  // SIGTERM: the graceful path (the webhook drains for up to 10 s)
             let deadline = Date().addingTimeInterval(Self.stopTimeout)

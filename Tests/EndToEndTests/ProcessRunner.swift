@@ -69,6 +69,17 @@ struct E2EError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// What to throw when a prerequisite (kubectl, the API server, the built binary) is missing: a skip
+/// for a developer running `swift test` alone, a failure under RAY_E2E_REQUIRED=1 (CI, through
+/// scripts/test), where a skipped end-to-end test would let a green run claim what it did not check.
+enum Prerequisite {
+    static var required: Bool { ProcessInfo.processInfo.environment["RAY_E2E_REQUIRED"] == "1" }
+
+    static func missing(_ reason: String) -> any Error {
+        required ? E2EError("\(reason) (RAY_E2E_REQUIRED=1: a missing prerequisite fails the test)") : XCTSkip(reason)
+    }
+}
+
 /// Where the repository and the build products are.
 enum Paths {
     /// The repository root (this file is Tests/EndToEndTests/ProcessRunner.swift).
@@ -91,7 +102,7 @@ enum Paths {
     static func product(_ name: String) throws -> URL {
         let url = products.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw XCTSkip("\(url.path) is not built (run `swift build` first, as scripts/test does)")
+            throw Prerequisite.missing("\(url.path) is not built (run `swift build` first, as scripts/test does)")
         }
         return url
     }

@@ -186,3 +186,79 @@ def status_of(response):
         return 0
 
 """
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held. Tests wait on
+/// the fact they need (a request reached its handler, the server is draining) instead of sleeping
+/// and hoping it happened, which a loaded 2-core machine does not guarantee.
+@discardableResult
+func pollUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() > deadline { return false }
+        usleep(10_000)
+    }
+    return true
+}
+
+/// A route whose handler blocks until the test opens the gate, counting the requests inside it:
+/// "a request is in flight" becomes an observable fact rather than a guess about timing.
+final class HandlerGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var entered = 0
+    private var left = 0
+    private var isOpen = false
+    /// A handler gives up waiting after this, so that a failed test cannot hold a worker forever.
+    static let maximumHold: TimeInterval = 120
+
+    /// `GET path`: blocks until `open()`, then answers 200 "gate open".
+    func route(_ path: String = "/gated") -> Route {
+        Route(path, methods: [.get]) { _ in
+            self.hold()
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("gate open\n".utf8))
+        }
+    }
+
+    private func hold() {
+        condition.lock()
+        entered += 1
+        condition.broadcast()
+        let deadline = Date().addingTimeInterval(Self.maximumHold)
+        while !isOpen && condition.wait(until: deadline) {}
+        left += 1
+        condition.unlock()
+    }
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Requests that are inside the handler right now.
+    var holding: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return entered - left
+    }
+
+    /// Waits until `count` requests have entered the handler; false if they did not by `timeout`.
+    func waitUntilEntered(_ count: Int = 1, timeout: TimeInterval = 30) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while entered < count {
+            if !condition.wait(until: deadline) { return entered >= count }
+        }
+        return true
+    }
+}
+
+/// A value handed from a background thread to the test.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func set(_ newValue: Value) { lock.lock(); value = newValue; lock.unlock() }
+    func get() -> Value { lock.lock(); defer { lock.unlock() }; return value }
+}

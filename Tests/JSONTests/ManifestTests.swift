@@ -89,15 +89,21 @@ final class ManifestDecodeTests: XCTestCase {
         // Whatever samples the repository ships must decode (and re-encode losslessly).
         let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("config/samples")
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for file in files where file.hasSuffix(".yaml") || file.hasSuffix(".json") {
+        // A missing or unreadable folder is a failure, not a pass over nothing.
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".json") }
+        XCTAssertGreaterThanOrEqual(files.count, 10, "expected the samples of config/samples in \(directory.path)")
+        var checked = 0
+        for file in files {
             let bytes = try [UInt8](Data(contentsOf: directory.appendingPathComponent(file)))
             let documents = try Manifest.decode(bytes, source: file)
             XCTAssertFalse(documents.isEmpty, file)
             for document in documents {
                 XCTAssertEqual(try Manifest.decode(Array(Manifest.yaml(document).utf8), source: file), [document], file)
                 XCTAssertEqual(try JSONValue.parse(document.serialized()), document, file)
+                checked += 1
             }
         }
+        XCTAssertGreaterThanOrEqual(checked, files.count)
     }
 }

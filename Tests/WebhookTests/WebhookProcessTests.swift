@@ -78,7 +78,10 @@ final class WebhookProcessTests: XCTestCase {
         let pair = try webhookMakeCertificate(in: directory, commonName: "localhost")
         try pair.certificate.write(to: URL(fileURLWithPath: directory + "/tls.crt"))
         try pair.key.write(to: URL(fileURLWithPath: directory + "/tls.key"))
-        let process = try WebhookProcess(options: options(certDir: directory), logger: logger)
+        // A drain long enough for the probes below to be answered within it on a loaded machine.
+        var probeOptions = options(certDir: directory)
+        probeOptions.server.drainSeconds = 5
+        let process = try WebhookProcess(options: probeOptions, logger: logger)
         let health = try XCTUnwrap(process.healthPort), metricsPort = try XCTUnwrap(process.metricsPort)
         XCTAssertEqual(curl(["-w", " %{http_code}", "http://127.0.0.1:\(health)/healthz"]).stdout, "ok 200")
         XCTAssertEqual(curl(["-w", " %{http_code}", "http://127.0.0.1:\(health)/readyz"]).stdout, "ok 200")
@@ -90,12 +93,16 @@ final class WebhookProcessTests: XCTestCase {
                      "# TYPE controller_runtime_webhook_latency_seconds histogram"] {
             XCTAssertTrue(metrics.contains(name), "missing \(name) in\n\(metrics)")
         }
-        // Shutdown: readiness fails at once, liveness stays.
+        // Shutdown: readiness fails as soon as the drain starts, liveness stays.
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { process.shutdown(); done.signal() }
-        usleep(50_000)
+        let finished = WebhookFlag()
+        DispatchQueue.global().async { process.shutdown(); finished.set(); done.signal() }
+        XCTAssertTrue(webhookPoll(timeout: 30) { process.server.isDraining }, "shutdown did not start draining")
         let ready = curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(health)/readyz"]).stdout
+        let live = curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(health)/healthz"]).stdout
+        XCTAssertFalse(finished.isSet, "the probes were answered after the drain ended; the test proves nothing")
         XCTAssertEqual(ready, "500")
+        XCTAssertEqual(live, "200")
         done.wait()
     }
 
@@ -130,14 +137,15 @@ final class WebhookProcessTests: XCTestCase {
         let firstFingerprint = try TLSContext.load(certificatePEM: Array(first.certificate), keyPEM: Array(first.key), clientCAPEM: nil).fingerprint
 
         // A client loop: a new TLS connection per request (plus one keep-alive connection that
-        // must survive the swap with its old certificate), until the new certificate shows.
+        // must survive the swap with its old certificate), until the new certificate shows (the
+        // 10 s poll at the latest; the loop gives it 45 s, so only a reload that never comes fails).
         let client = try WebhookChild(["python3", "-c", webhookPythonPrelude + """
         kept = connect()
         kept_fp = fingerprint(kept)
         open(os.environ["MARKER"], "w").close()
         start = time.time()
         failures, requests, switched = 0, 0, None
-        while time.time() - start < 25:
+        while time.time() - start < 45:
             try:
                 s = connect()
                 fp = fingerprint(s)
@@ -157,20 +165,20 @@ final class WebhookProcessTests: XCTestCase {
             time.sleep(0.02)
         kept.sendall(REQUEST)
         kept_ok = read_response(kept).startswith(b"HTTP/1.1 ")
-        print(failures, requests > 10, switched is not None and switched < 17, kept_fp == os.environ["OLD"], kept_ok)
+        print(failures, requests > 10, switched is not None, kept_fp == os.environ["OLD"], kept_ok)
         """], environment: ["SERVER_PORT": "\(process.webhookPort)", "NEW": secondFingerprint, "OLD": firstFingerprint, "MARKER": work + "/started"])
-        let started = Date()
-        while !FileManager.default.fileExists(atPath: work + "/started") && Date().timeIntervalSince(started) < 20 { usleep(20_000) }
-        sleep(1)
+        XCTAssertTrue(webhookPoll(timeout: 30) { FileManager.default.fileExists(atPath: work + "/started") }, client.stderr)
+        // Swap once the client has been served with the first certificate a few times.
+        XCTAssertTrue(webhookPoll(timeout: 30) { process.server.stats.requestsServed.load(ordering: .relaxed) >= 5 },
+                      "the client loop never got going: \(client.stderr)")
         try secret.swap(certificate: second.certificate, key: second.key)
-        client.wait(timeout: 40)
+        client.wait(timeout: 90)
         XCTAssertEqual(client.stdout, "0 True True True True\n", client.stderr)
         XCTAssertGreaterThanOrEqual(process.metrics.certificateReads.value, 2)
 
         // A corrupt pair is logged and ignored: new connections keep getting the second certificate.
         try secret.swap(certificate: Data("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n".utf8), key: second.key)
-        let deadline = Date().addingTimeInterval(15)
-        while process.metrics.certificateReadErrors.value == 0 && Date() < deadline { usleep(50_000) }
+        XCTAssertTrue(webhookPoll(timeout: 30) { process.metrics.certificateReadErrors.value > 0 }, "the corrupt pair was never read")
         XCTAssertEqual(process.metrics.certificateReadErrors.value, 1)
         let check = webhookRun(["python3", "-c", webhookPythonPrelude + """
         s = connect()

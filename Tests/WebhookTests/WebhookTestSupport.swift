@@ -14,6 +14,8 @@ final class WebhookChild: @unchecked Sendable {
     private let lock = NSLock()
     private var out = Data()
     private var err = Data()
+    /// Pipes not yet at end of file; `wait` returns once both are, so the last bytes are in.
+    private var openPipes = 2
 
     init(_ arguments: [String], environment: [String: String] = [:], executable: String = "/usr/bin/env") throws {
         process.executableURL = URL(fileURLWithPath: executable)
@@ -24,15 +26,28 @@ final class WebhookChild: @unchecked Sendable {
         process.standardError = errPipe
         process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         outPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.lock(); self?.out.append(data); self?.lock.unlock()
+            self?.collect(handle, into: \.out)
         }
         errPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.lock.lock(); self?.err.append(data); self?.lock.unlock()
+            self?.collect(handle, into: \.err)
         }
         try process.run()
     }
+
+    /// Appends what the pipe has; an empty read is its end of file.
+    private func collect(_ handle: FileHandle, into buffer: ReferenceWritableKeyPath<WebhookChild, Data>) {
+        let data = handle.availableData
+        lock.lock()
+        defer { lock.unlock() }
+        if data.isEmpty {
+            handle.readabilityHandler = nil
+            openPipes -= 1
+        } else {
+            self[keyPath: buffer].append(data)
+        }
+    }
+
+    private var pipesClosed: Bool { lock.lock(); defer { lock.unlock() }; return openPipes <= 0 }
 
     var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: out, as: UTF8.self) }
     var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: err, as: UTF8.self) }
@@ -47,7 +62,10 @@ final class WebhookChild: @unchecked Sendable {
             process.waitUntilExit()
         }
         process.waitUntilExit()
-        usleep(100_000)   // let the readability handlers collect the last bytes
+        // The last bytes are in once both pipes are at end of file. A grandchild that inherited
+        // a pipe could keep it open: bounded, then what was collected is what there is.
+        let drained = Date().addingTimeInterval(10)
+        while !pipesClosed && Date() < drained { usleep(5_000) }
         return process.terminationStatus
     }
 
@@ -179,3 +197,23 @@ def read_response(s):
 REQUEST = b"POST /convert HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\n\\r\\n{}"
 
 """
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held. Tests wait on
+/// the fact they need instead of sleeping and hoping it happened.
+@discardableResult
+func webhookPoll(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() > deadline { return false }
+        usleep(10_000)
+    }
+    return true
+}
+
+/// A flag set on one thread and read on another.
+final class WebhookFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
