@@ -168,7 +168,7 @@ case "$runtime_base" in debian:*-slim) ;; *) fail "runtime base $runtime_base: o
 host_suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 [ "$host_suite" = "$suite" ] || fail "the host is Debian '${host_suite:-unknown}', the build stage is $build_base: a binary built here would not be the image's"
 swift_wanted=${build_base#swift:}; swift_wanted=${swift_wanted%%-*}
-command -v swift >/dev/null || fail "swift is not on PATH (the build stage uses $build_base: install Swift $swift_wanted)"
+command -v swift >/dev/null || fail "swift is not on PATH (the build stage uses $build_base: install Swift $swift_wanted; sudo resets PATH: sudo env PATH=\"\$PATH\" $0)"
 swift_version=$(swift --version 2>&1 | sed -n 's/.*Swift version \([0-9][0-9.]*\).*/\1/p' | head -n 1)
 case "$swift_version" in
   "$swift_wanted" | "$swift_wanted".*) ok "host: Debian $host_suite, Swift $swift_version (build stage: $build_base)" ;;
@@ -179,8 +179,10 @@ arch=$(dpkg --print-architecture)
 missing=()
 for package in "${build_packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
 for tool in debootstrap curl jq openssl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-for tool in unshare nsenter setpriv ip chroot strip ldd sha256sum; do
-  command -v "$tool" >/dev/null || fail "$tool is missing (util-linux, iproute2, binutils, libc-bin, coreutils)"
+command -v ip >/dev/null || missing+=(iproute2)
+command -v strip >/dev/null || missing+=(binutils)
+for tool in unshare nsenter setpriv chroot ldd sha256sum; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (util-linux, coreutils and libc-bin are part of every Debian)"
 done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing on the host: ${missing[*]}"
@@ -190,8 +192,16 @@ fi
 
 # The image's Debian sources: the host's for the same release (main, updates, security), so the
 # script uses whatever mirror the machine is set up with and names none itself.
-mapfile -t host_sources < <(apt-get indextargets --format '$(TARGET_OF) $(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null \
-  | awk -v s="$suite" '$1 == "deb" && $4 == "main" && ($3 == s || $3 == s "-updates" || $3 == s "-security") { print $2, $3 }' | sort -u)
+host_debian_sources() {
+  apt-get indextargets --format '$(TARGET_OF) $(REPO_URI) $(RELEASE) $(COMPONENT)' 2>/dev/null \
+    | awk -v s="$suite" '$1 == "deb" && $4 == "main" && ($3 == s || $3 == s "-updates" || $3 == s "-security") { print $2, $3 }' | sort -u
+}
+mapfile -t host_sources < <(host_debian_sources)
+# apt lists only what it has downloaded: on a machine where apt-get update never ran, run it once.
+if [ ${#host_sources[@]} -eq 0 ]; then
+  apt-get update -qq
+  mapfile -t host_sources < <(host_debian_sources)
+fi
 mirror=${RAY_IMAGE_MIRROR:-}
 if [ -z "$mirror" ]; then
   for line in "${host_sources[@]}"; do [ "${line#* }" = "$suite" ] && mirror=${line%% *}; done
@@ -209,15 +219,26 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+# Interrupted runs clean up too (bash skips the EXIT trap when a signal kills it).
+trap 'exit 130' INT TERM
 
 # ---- build stage ---------------------------------------------------------------------------------
 say "build stage ($build_base): swift build ${build_flags[*]} --product $build_product"
 cd "$repo"
-if ! swift build "${build_flags[@]}" --product "$build_product" > "$work/build.log" 2>&1; then
+# Under sudo, build as the user who ran it, so that .build stays theirs.
+as_invoker() {
+  if [ -n "${SUDO_UID:-}" ] && [ "$SUDO_UID" != 0 ]; then
+    setpriv --reuid="$SUDO_UID" --regid="${SUDO_GID:-$SUDO_UID}" --init-groups \
+      env HOME="$(getent passwd "$SUDO_UID" | cut -d: -f6)" "$@"
+  else
+    "$@"
+  fi
+}
+if ! as_invoker swift build "${build_flags[@]}" --product "$build_product" > "$work/build.log" 2>&1; then
   show_log "$work/build.log" 40
   fail "swift build failed"
 fi
-bin_dir=$(swift build "${build_flags[@]}" --show-bin-path)
+bin_dir=$(as_invoker swift build "${build_flags[@]}" --show-bin-path)
 # The build stage's file system: $work/build-stage plays its `/`.
 build_root=$work/build-stage
 mkdir -p "$build_root$(dirname "$build_out")"
