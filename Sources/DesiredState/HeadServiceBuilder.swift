@@ -115,10 +115,6 @@ public enum HeadServiceBuilder {
 
     private static func customService(_ custom: JSONObject, selector: [String: String], ports: [(name: String, port: Int64)],
                                       serviceType: String, facts: ClusterFacts) -> JSONValue {
-        var service = custom
-        service["apiVersion"] = "v1"
-        service["kind"] = "Service"
-        service["status"] = nil  // the API server ignores it on create
         var metadata = custom["metadata"]?.objectValue ?? JSONObject()
         if (metadata["name"]?.stringValue ?? "").isEmpty { metadata["name"] = .string(facts.names.headServiceName) }
         metadata["namespace"] = .string(facts.names.namespace)
@@ -129,7 +125,6 @@ public enum HeadServiceBuilder {
         for (key, value) in facts.spec.headServiceAnnotations ?? [:] { annotations[key] = value }
         if !annotations.isEmpty { metadata["annotations"] = PodMetadata.sortedMap(annotations) }
         metadata["ownerReferences"] = .array([facts.ownerReference])
-        service["metadata"] = .object(metadata)
 
         var spec = custom["spec"]?.objectValue ?? JSONObject()
         var servicePorts = spec["ports"]?.arrayValue ?? []
@@ -141,7 +136,10 @@ public enum HeadServiceBuilder {
         spec["ports"] = .array(servicePorts)
         spec["selector"] = PodMetadata.sortedMap(selector)
         if (spec["type"]?.stringValue ?? "").isEmpty && !serviceType.isEmpty { spec["type"] = .string(serviceType) }
-        service["spec"] = .object(spec)
+        // apiVersion and kind first, as in every object we build; the user's other members (all
+        // but status, which a create ignores) follow in their order.
+        var service = JSONObject([("apiVersion", "v1"), ("kind", "Service"), ("metadata", .object(metadata)), ("spec", .object(spec))])
+        for member in custom where service[member.key] == nil && member.key != "status" { service[member.key] = member.value }
         return .object(service)
     }
 }

@@ -144,9 +144,10 @@ public enum PodBuilder {
             ("namespace", .string(facts.names.namespace)),
             ("labels", PodMetadata.labels(template: templateMetadata?["labels"], groupLabels: groupLabels, type: type,
                                           group: group, podName: podName, worker: slot, facts: facts)),
-            ("annotations", PodMetadata.annotations(template: templateMetadata?["annotations"], type: type, facts: facts)),
-            ("ownerReferences", .array([facts.ownerReference])),
         ]
+        let annotations = PodMetadata.annotations(template: templateMetadata?["annotations"], type: type, facts: facts)
+        if annotations.objectValue?.isEmpty == false { metadata.append(("annotations", annotations)) }
+        metadata.append(("ownerReferences", .array([facts.ownerReference])))
         if case .array(let finalizers)? = templateMetadata?["finalizers"], !finalizers.isEmpty {
             metadata.append(("finalizers", .array(finalizers)))
         }
