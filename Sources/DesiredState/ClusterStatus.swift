@@ -39,6 +39,10 @@ public enum ClusterStatus {
     public static let provisionedMessage = "All Ray Pods are ready for the first time"
     public static let suspendedMessage = "RayCluster has been suspended"
     public static let headPodNotFoundMessage = "Head Pod not found"
+    public static let suspendingMessage = "spec.suspend is true: every Pod is being deleted"
+    public static let allPodsDeletedMessage = "every Pod is deleted"
+    public static let suspendedConditionMessage = "spec.suspend is true and no Pod remains"
+    public static let resumedMessage = "spec.suspend is no longer true"
 
     /// The new `status` object. `pods` and `headService` follow the planner's input contract
     /// (children by label and owner UID); `now` is an RFC 3339 time ("2025-01-02T03:04:05Z").
@@ -103,15 +107,15 @@ public enum ClusterStatus {
         let wantsSuspend = spec?.suspend == true
         if conditions.isTrue(RayClusterConditionType.suspending) {
             if observed.isEmpty {
-                conditions.set(RayClusterConditionType.suspending, status: "False", reason: RayClusterConditionReason.suspending, message: "")
-                conditions.set(RayClusterConditionType.suspended, status: "True", reason: RayClusterConditionReason.suspended, message: "")
+                conditions.set(RayClusterConditionType.suspending, status: "False", reason: RayClusterConditionReason.suspending, message: allPodsDeletedMessage)
+                conditions.set(RayClusterConditionType.suspended, status: "True", reason: RayClusterConditionReason.suspended, message: suspendedConditionMessage)
             }
         } else if conditions.isTrue(RayClusterConditionType.suspended) {
             if !wantsSuspend {
-                conditions.set(RayClusterConditionType.suspended, status: "False", reason: RayClusterConditionReason.suspended, message: "")
+                conditions.set(RayClusterConditionType.suspended, status: "False", reason: RayClusterConditionReason.suspended, message: resumedMessage)
             }
         } else if wantsSuspend {
-            conditions.set(RayClusterConditionType.suspending, status: "True", reason: RayClusterConditionReason.suspending, message: "")
+            conditions.set(RayClusterConditionType.suspending, status: "True", reason: RayClusterConditionReason.suspending, message: suspendingMessage)
         }
 
         let suspended = conditions.isTrue(RayClusterConditionType.suspended)

@@ -5,7 +5,7 @@
 //
 // The API server validates conditions (metav1.Condition): reason must be CamelCase-like
 // (`^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$`, at most 1024 bytes), message at most 32768 bytes,
-// status True/False/Unknown. Reasons and messages copied from pods are checked here, so one odd
+// status True/False/Unknown, and a message that is not empty. Reasons and messages copied from pods are checked here, so one odd
 // kubelet reason cannot make every status write fail.
 import JSON
 import RayAPI
@@ -29,7 +29,9 @@ struct StatusConditions {
     mutating func set(_ type: String, status: String, reason: String, message: String) {
         let status = ["True", "False", "Unknown"].contains(status) ? status : "Unknown"
         let reason = StatusConditions.validReason(reason) ? reason : RayClusterConditionReason.unknown
-        let message = StatusConditions.truncated(message, to: StatusConditions.maxMessageBytes)
+        // An empty message is refused by API servers that check the CRD's `required` strictly
+        // (Kubernetes 1.20 reads "" as missing); the reason says at least something.
+        let message = StatusConditions.truncated(message.isEmpty ? reason : message, to: StatusConditions.maxMessageBytes)
         if let index = list.firstIndex(where: { $0["type"]?.stringValue == type }) {
             var condition = list[index]
             if condition["status"]?.stringValue != status || condition["lastTransitionTime"]?.stringValue == nil {

@@ -145,7 +145,8 @@ final class ClusterStatusTests: XCTestCase {
         fake.cluster.set(["spec", "suspend"], true)
         var status = compute(fake, now: t1)
         XCTAssertEqual(condition(status, "RayClusterSuspending"), [
-            "type": "RayClusterSuspending", "status": "True", "lastTransitionTime": .string(t1), "reason": "RayClusterSuspending", "message": "",
+            "type": "RayClusterSuspending", "status": "True", "lastTransitionTime": .string(t1), "reason": "RayClusterSuspending",
+            "message": "spec.suspend is true: every Pod is being deleted",
         ])
         fake.cluster.set(["status"], status)
         fake.pods = [:]
