@@ -1,0 +1,144 @@
+// The API calls a plan asks for, and what to report about each.
+//
+// How the caller runs an action:
+// - createService / createPod: POST `object`. AlreadyExists means a stale cache missed an object
+//   created earlier (names are fixed): count it as done and emit nothing.
+// - deletePod: DELETE `name` with the precondition `uid` (so a re-created namesake is never hit).
+//   NotFound (or a UID conflict) means it is gone already: done.
+// - deleteAllPods: DELETE the pod collection with `labelSelector`.
+// On success emit `successEvent` (a Normal Event on the RayCluster). On failure emit
+// `failureEvent(namespace:error:)` (Warning), stop running the plan, and pass `failure(namespace:error:)` to
+// `ClusterStatus.compute` as the reconcile error; then requeue with backoff.
+import JSON
+import RayAPI
+
+/// An error of a reconcile pass, as the status reports it.
+public struct ReconcileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Reason of the `ReplicaFailure` condition (`FailedCreateWorkerPod`, …); nil for errors that
+    /// do not set that condition (too many head pods, an unhealthy pod deleted…).
+    public var replicaFailureReason: String?
+    public var message: String
+
+    public init(replicaFailureReason: String? = nil, message: String) {
+        self.replicaFailureReason = replicaFailureReason
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// An Event to record on the RayCluster.
+public struct PlannedEvent: Sendable, Equatable {
+    /// `Normal` or `Warning`.
+    public var type: String
+    public var reason: String
+    public var message: String
+
+    public init(type: String, reason: String, message: String) {
+        self.type = type
+        self.reason = reason
+        self.message = message
+    }
+}
+
+/// A pod to create.
+public struct PodCreation: Sendable, Equatable {
+    public var name: String
+    public var nodeType: RayNodeType
+    /// Group name (the head group's for the head).
+    public var group: String
+    /// Index in the group (0 for the head).
+    public var index: Int
+    /// The complete Pod object.
+    public var object: JSONValue
+}
+
+/// Why a pod is deleted.
+public enum PodDeletionReason: String, Sendable, Equatable {
+    /// Failed, Succeeded, or its Ray container terminated for good.
+    case unhealthy = "Unhealthy"
+    /// Named in the group's `scaleStrategy.workersToDelete`.
+    case workersToDelete = "WorkersToDelete"
+    /// More pods than the group wants (highest indices go).
+    case scaleDown = "ScaleDown"
+    /// The group is suspended.
+    case groupSuspended = "GroupSuspended"
+    /// Its group is no longer in the spec.
+    case groupRemoved = "GroupRemoved"
+}
+
+/// A pod to delete.
+public struct PodDeletion: Sendable, Equatable {
+    public var name: String
+    /// Precondition of the delete; nil only when the cached pod carries no UID.
+    public var uid: String?
+    public var nodeType: RayNodeType
+    public var group: String
+    public var reason: PodDeletionReason
+    /// Why, in words (goes into the Event).
+    public var detail: String
+}
+
+/// One API call of a plan.
+public enum ReconcileAction: Sendable, Equatable {
+    case createService(name: String, object: JSONValue)
+    case createPod(PodCreation)
+    case deletePod(PodDeletion)
+    /// Delete every pod of the cluster at once (suspend).
+    case deleteAllPods(labelSelector: String)
+
+    /// Name of the object the action is about (the selector for `deleteAllPods`).
+    public var objectName: String {
+        switch self {
+        case .createService(let name, _): return name
+        case .createPod(let creation): return creation.name
+        case .deletePod(let deletion): return deletion.name
+        case .deleteAllPods(let selector): return selector
+        }
+    }
+
+    /// The Normal Event to emit once the call succeeded (not after AlreadyExists / NotFound).
+    public func successEvent(namespace: String) -> PlannedEvent {
+        switch self {
+        case .createService(let name, _):
+            return PlannedEvent(type: "Normal", reason: "CreatedService", message: "Created service \(namespace)/\(name)")
+        case .createPod(let creation):
+            return creation.nodeType == .head
+                ? PlannedEvent(type: "Normal", reason: "CreatedHeadPod", message: "Created head Pod \(namespace)/\(creation.name)")
+                : PlannedEvent(type: "Normal", reason: "CreatedWorkerPod", message: "Created worker Pod \(namespace)/\(creation.name)")
+        case .deletePod(let deletion):
+            let reason = deletion.nodeType == .head ? "DeletedHeadPod" : "DeletedWorkerPod"
+            let kind = deletion.nodeType == .head ? "head" : "worker"
+            return PlannedEvent(type: "Normal", reason: reason, message: "Deleted \(kind) Pod \(namespace)/\(deletion.name): \(deletion.detail)")
+        case .deleteAllPods(let selector):
+            return PlannedEvent(type: "Normal", reason: "DeletedPod", message: "Deleted the Pods of \(namespace) matching \(selector) (the RayCluster is suspended)")
+        }
+    }
+
+    /// The Warning Event to emit when the call failed with `error`.
+    public func failureEvent(namespace: String, error: String) -> PlannedEvent {
+        let reason: String
+        let what: String
+        switch self {
+        case .createService(let name, _): (reason, what) = ("FailedToCreateService", "create service \(namespace)/\(name)")
+        case .createPod(let c) where c.nodeType == .head: (reason, what) = ("FailedToCreateHeadPod", "create head Pod \(namespace)/\(c.name)")
+        case .createPod(let c): (reason, what) = ("FailedToCreateWorkerPod", "create worker Pod \(namespace)/\(c.name)")
+        case .deletePod(let d) where d.nodeType == .head: (reason, what) = ("FailedToDeleteHeadPod", "delete head Pod \(namespace)/\(d.name)")
+        case .deletePod(let d): (reason, what) = ("FailedToDeleteWorkerPod", "delete worker Pod \(namespace)/\(d.name)")
+        case .deleteAllPods(let s): (reason, what) = ("FailedToDeletePodCollection", "delete the Pods of \(namespace) matching \(s)")
+        }
+        return PlannedEvent(type: "Warning", reason: reason, message: "Failed to \(what): \(error)")
+    }
+
+    /// The reconcile error to report when the call failed with `error`.
+    public func failure(namespace: String, error: String) -> ReconcileError {
+        let reason: String?
+        switch self {
+        case .createService: reason = nil
+        case .createPod(let c): reason = c.nodeType == .head ? RayClusterConditionReason.failedCreateHeadPod : RayClusterConditionReason.failedCreateWorkerPod
+        case .deletePod(let d): reason = d.nodeType == .head ? RayClusterConditionReason.failedDeleteHeadPod : RayClusterConditionReason.failedDeleteWorkerPod
+        case .deleteAllPods: reason = RayClusterConditionReason.failedDeleteAllPods
+        }
+        return ReconcileError(replicaFailureReason: reason, message: failureEvent(namespace: namespace, error: error).message)
+    }
+}
