@@ -7,7 +7,7 @@
 //   admission-bench --profile N             # only N validating reviews, untimed (perf, callgrind)
 //
 // Each figure is the best of `rounds` rounds; a round repeats the operation until it has run for
-// at least `minimumSeconds`. Targets (issue 4): validate + default of the complete sample ≤ 20 µs.
+// at least `minimumSeconds`. Targets: validate + default of the complete sample ≤ 20 µs.
 
 import Admission
 import JSON

@@ -1,4 +1,4 @@
-// OWNER: admission helper. The fixed signatures the Webhook module calls are `validate` and
+// The fixed signatures the Webhook module calls are `validate` and
 // `mutate`; `validateReview`/`mutateReview` return the same reply plus facts worth logging.
 import Conversion
 import JSON
@@ -33,7 +33,7 @@ public struct AdmissionOutcome: Sendable, Equatable {
 }
 
 /// The `/validate-ray-io-v1-raycluster` and `/mutate-ray-io-v1-raycluster` endpoints: an
-/// AdmissionReview body in, an AdmissionReview body out (webhook-protocol.md §1).
+/// AdmissionReview body in, an AdmissionReview body out.
 ///
 /// - The answer is in the review version received (`admission.k8s.io/v1` or `v1beta1`), `uid` echoed.
 /// - CREATE and UPDATE are judged; DELETE and CONNECT are allowed. `dryRun` changes nothing (we
@@ -143,22 +143,15 @@ public enum AdmissionEndpoint {
 
     // MARK: - Shared
 
-    /// `application/json`, with any parameters (`; charset=utf-8`), case-insensitively.
-    public static func isJSONContentType(_ contentType: String?) -> Bool {
-        guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return mediaType.trimmingSpaces().lowercased() == "application/json"
-    }
-
     private static func envelope(body: [UInt8], contentType: String?) -> Result<AdmissionReview, FailedEnvelope> {
-        guard isJSONContentType(contentType) else {
-            let reply = FailureStatus.unsupportedMediaType(contentType)
+        guard WebhookMediaType.isJSON(contentType) else {
+            let reply = WebhookMediaType.refusal(contentType)
             return .failure(FailedEnvelope(AdmissionOutcome(reply: reply, problem: "unsupported Content-Type \(contentType ?? "(none)")")))
         }
         do {
             return .success(try AdmissionReview.parse(body))
         } catch {
-            return .failure(FailedEnvelope(AdmissionOutcome(reply: FailureStatus.badRequest(error.message), problem: error.message)))
+            return .failure(FailedEnvelope(AdmissionOutcome(reply: WebhookReply.badRequest(error.message), problem: error.message)))
         }
     }
 

@@ -42,7 +42,7 @@ public enum AdmissionOperation: String, Sendable, Equatable {
     case connect = "CONNECT"
 }
 
-/// The parts of `request` we use (webhook-protocol.md §1.1). Everything else is ignored.
+/// The parts of `request` we use. Everything else is ignored.
 public struct AdmissionRequest: Sendable, Equatable {
     public var uid: String
     public var kind: GroupVersionKind
@@ -285,7 +285,7 @@ extension AdmissionReview {
     }
 }
 
-/// The `response` of a review (webhook-protocol.md §1.2).
+/// The `response` of a review.
 public struct AdmissionResponse: Sendable, Equatable {
     public var uid: String
     public var allowed: Bool

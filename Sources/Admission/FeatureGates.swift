@@ -1,4 +1,4 @@
-// OWNER: rules helper (was: admission helper stub). The feature gates of kuberay-raycluster.md §2.3.
+// The KubeRay feature gates that change what validation accepts.
 import JSON
 
 /// The KubeRay feature gates that change validation, with KubeRay's defaults at the reference commit.

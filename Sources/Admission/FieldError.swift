@@ -1,4 +1,4 @@
-// OWNER: rules helper. The shape is fixed (the envelope and CLI format it); fill in the rendering.
+// Field errors as apimachinery renders them; the admission envelope and the CLI both print these.
 import JSON
 import RayAPI
 

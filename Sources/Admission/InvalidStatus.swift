@@ -3,7 +3,7 @@ import JSON
 import RayAPI
 
 /// The metav1.Status that apimachinery's `apierrors.NewInvalid(GroupKind{ray.io, RayCluster},
-/// name, errs)` builds, so a denial reads exactly like KubeRay's (kuberay-raycluster.md §2.4):
+/// name, errs)` builds, so a denial reads exactly like KubeRay's:
 /// `status: Failure`, `code: 422`, `reason: Invalid`, the message
 /// `RayCluster.ray.io "<name>" is invalid: <e1>` or `… is invalid: [<e1>, <e2>]`, and
 /// `details {name, group, kind, causes[{reason, message, field}]}` with one cause per error.
@@ -48,32 +48,5 @@ public enum InvalidStatus {
         status["details"] = .object(details)
         status["code"] = .integer(422)
         return .object(status)
-    }
-}
-
-/// A plain `kind: Status` failure body for answers that are not reviews (HTTP 400, 415): the
-/// apiserver's client decodes a Status from a non-2xx body and shows its message.
-public enum FailureStatus {
-    public static func body(code: Int, reason: String, message: String) -> [UInt8] {
-        var status = JSONObject()
-        status["kind"] = .string("Status")
-        status["apiVersion"] = .string("v1")
-        status["metadata"] = .object(JSONObject())
-        status["status"] = .string("Failure")
-        status["message"] = .string(message)
-        status["reason"] = .string(reason)
-        status["code"] = .integer(Int64(truncatingIfNeeded: code))
-        return JSONValue.object(status).serialized()
-    }
-
-    public static func badRequest(_ message: String) -> WebhookReply {
-        WebhookReply(status: 400, body: body(code: 400, reason: "BadRequest", message: message))
-    }
-
-    public static func unsupportedMediaType(_ contentType: String?) -> WebhookReply {
-        let got = contentType.map { "\"\($0)\"" } ?? "none"
-        return WebhookReply(status: 415, body: body(
-            code: 415, reason: "UnsupportedMediaType",
-            message: "Content-Type must be application/json, got \(got)"))
     }
 }

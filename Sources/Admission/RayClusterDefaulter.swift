@@ -1,4 +1,4 @@
-// OWNER: admission helper (defaulting).
+// Defaulting: the JSON Patch the mutating webhook answers with.
 import JSON
 import RayAPI
 
@@ -21,7 +21,7 @@ public struct JSONPatchOperation: Sendable, Equatable {
 /// - `rayStartParams: {}` on the head group and on every worker group (KubeRay's reconciler
 ///   treats a missing map as empty);
 /// - on every worker group, the CRD defaults `replicas: 0`, `minReplicas: 0`,
-///   `maxReplicas: 2147483647`, `numOfHosts: 1` (kuberay-raycluster.md §3.1);
+///   `maxReplicas: 2147483647`, `numOfHosts: 1`;
 /// - `spec.rayVersion` from the head's Ray container image when that is an official Ray image with
 ///   a plain version tag (`RayImageVersion`), and no worker's Ray container names another version.
 ///
@@ -31,7 +31,7 @@ public struct JSONPatchOperation: Sendable, Equatable {
 /// worker group that is not an object) are not emitted: such an object is rejected by the schema
 /// or the validator anyway, and the patch must apply to the object exactly as sent.
 public enum RayClusterDefaulter {
-    /// CRD defaults of a worker group (kuberay-raycluster.md §3.1), in the order we add them.
+    /// CRD defaults of a worker group, in the order we add them.
     public static let workerGroupDefaults: [(key: String, value: JSONValue)] = [
         ("replicas", .integer(0)),
         ("minReplicas", .integer(0)),

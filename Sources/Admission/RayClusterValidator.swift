@@ -1,4 +1,4 @@
-// OWNER: rules helper. Stub with the fixed signature the envelope and the CLI call.
+// The entry point of validation: every rule family in Rules/ run over one object.
 import JSON
 import RayAPI
 
@@ -13,7 +13,7 @@ public struct ValidationOutcome: Sendable, Equatable {
     public var isValid: Bool { errors.isEmpty }
 }
 
-/// All RayCluster rules (kuberay-raycluster.md §2.2 and ours), as one pure function.
+/// All RayCluster rules, as one pure function.
 ///
 /// The object is read once into `ClusterFacts`; each rule family (one file each under `Rules/`)
 /// then appends its failures. Unlike KubeRay, which stops at the first failure, every failure is

@@ -91,4 +91,17 @@ static inline int shim_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, cons
 static inline int shim_MBSTRING_ASC(void) { return MBSTRING_ASC; }
 static inline unsigned long shim_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
 
+// ---- client side: SNI is a macro over SSL_ctrl.
+static inline int shim_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
+// Offers "http/1.1" only: a server that prefers h2 still answers in HTTP/1.1. Returns 1 on success
+// (SSL_CTX_set_alpn_protos itself returns 0 on success).
+static inline int shim_SSL_CTX_offer_alpn_http11(SSL_CTX *ctx) {
+    static const unsigned char protos[] = { 8, 'h','t','t','p','/','1','.','1' };
+    return SSL_CTX_set_alpn_protos(ctx, protos, sizeof(protos)) == 0;
+}
+
+// A peer that closes TCP without close_notify reads as a clean end of stream; HTTP framing
+// (Content-Length, the last chunk) is what tells a complete answer from a cut one.
+static inline uint64_t shim_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+
 #endif

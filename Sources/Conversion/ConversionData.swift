@@ -1,5 +1,4 @@
-// OWNER: conversion helper.
-// The annotation `ray.io/conversion-data` (DESIGN §4): JSON of what the other version cannot express,
+// The annotation `ray.io/conversion-data`: JSON of what the other version cannot express,
 // so converting back gives the object exactly. Its members:
 // - "apiVersion": the version this data restores (data meant for the other version is ignored);
 // - "spec": the residual of that version's spec (ConversionResidual.swift), absent when the plain

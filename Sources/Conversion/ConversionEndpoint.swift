@@ -1,4 +1,3 @@
-// OWNER: conversion helper.
 import Threads
 import JSON
 import RayAPI
@@ -14,10 +13,7 @@ public enum ConversionEndpoint {
     /// `convert` freeing the review's trees through `release` (big reviews) or inline (small ones:
     /// a hand-off costs more than freeing a few objects).
     static func convert(body: [UInt8], contentType: String?, release: DeferredRelease) -> WebhookReply {
-        guard isJSON(contentType) else {
-            return status(415, "Unsupported Media Type",
-                          "contentType=\(contentType ?? "(none)"), expected application/json")
-        }
+        guard WebhookMediaType.isJSON(contentType) else { return WebhookMediaType.refusal(contentType) }
         // The response carries the same objects at another version: up to 1.6 times the request's
         // size (v1alpha1 → v1 adds the conversion data). Reserving twice spares growing the buffers;
         // pages never written cost nothing.
@@ -36,13 +32,13 @@ public enum ConversionEndpoint {
         do {
             parsed = try JSONValue.parse(body)
         } catch {
-            return status(400, "BadRequest", "the body is not a ConversionReview: \(error)")
+            return .badRequest("the body is not a ConversionReview: \(error)")
         }
         let request: ConversionReviewRequest
         do {
             request = try ConversionReview.request(from: parsed)
         } catch {
-            return status(400, "BadRequest", "the body is not a ConversionReview: \(error.message)")
+            return .badRequest("the body is not a ConversionReview: \(error.message)")
         }
         let bytes = ConversionResponseWriter.write(request, reservingCapacity: capacity)
         // The request tree is garbage now that the bytes exist; for a big review, freeing it (cold
@@ -61,24 +57,5 @@ public enum ConversionEndpoint {
     private struct Garbage: Sendable {
         var parsed: JSONValue
         var request: ConversionReviewRequest
-    }
-
-    /// `application/json`, with or without parameters (`; charset=utf-8`), any case.
-    static func isJSON(_ contentType: String?) -> Bool {
-        guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        var trimmed = mediaType
-        while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
-        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
-        return trimmed.lowercased() == "application/json"
-    }
-
-    /// A metav1.Status body for the non-200 answers.
-    private static func status(_ code: Int, _ reason: String, _ message: String) -> WebhookReply {
-        let body: JSONValue = .object(JSONObject([
-            ("kind", "Status"), ("apiVersion", "v1"), ("status", "Failure"),
-            ("message", .string(message)), ("reason", .string(reason)), ("code", .integer(Int64(code))),
-        ]))
-        return WebhookReply(status: code, body: body.serialized())
     }
 }

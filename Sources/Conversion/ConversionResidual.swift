@@ -1,4 +1,3 @@
-// OWNER: conversion helper.
 // The residual: what converting X → Y → X needs, beyond Y, to give X back exactly, and how edits
 // made to Y win over it.
 //

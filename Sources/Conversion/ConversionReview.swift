@@ -1,5 +1,4 @@
-// OWNER: conversion helper.
-// The `apiextensions.k8s.io/v1` ConversionReview envelope (webhook-protocol.md §1.5): reading the
+// The `apiextensions.k8s.io/v1` ConversionReview envelope: reading the
 // request, converting every object in order, and the response the API server checks (same uid,
 // same count and order, each at the desired apiVersion; a failure is `result.status: Failure` with a
 // message that names the object).

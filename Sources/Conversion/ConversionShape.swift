@@ -1,5 +1,4 @@
-// OWNER: conversion helper.
-// Which parts of a RayCluster spec the two versions share (DESIGN §4), as a tree the residual
+// Which parts of a RayCluster spec the two versions share, as a tree the residual
 // machinery in ConversionResidual.swift walks. A spec member is one of:
 // - `mapped`: a value computed from the other version (image, env, labels…); the residual keeps,
 //   per member, what the other version would give back, so edits made there win;

@@ -1,5 +1,4 @@
-// OWNER: conversion helper.
-// The plain mapping ray.io/v1alpha1 → ray.io/v1 of a spec (DESIGN §4, issue 5), with no residual:
+// The plain mapping ray.io/v1alpha1 → ray.io/v1 of a spec, with no residual:
 // - the first extension whose type is `head` (any case, as the original operator compared) becomes
 //   `headGroupSpec`; every other extension, in order, a `workerGroupSpecs[]` entry with its
 //   `groupName` and `replicas` as written, and the CRD defaults of v1 written out (minReplicas 0,
@@ -21,7 +20,7 @@ enum ConversionV1Alpha1ToV1 {
     /// The original operator's shell: `/bin/bash -c -- <command>`.
     static let shell: JSONValue = ["/bin/bash", "-c", "--"]
 
-    /// CRD defaults of a v1 worker group (kuberay-raycluster.md §3.1), written out on conversion.
+    /// CRD defaults of a v1 worker group, written out on conversion.
     static let workerGroupDefaults: [(String, JSONValue)] = [
         ("minReplicas", 0), ("maxReplicas", 2_147_483_647), ("numOfHosts", 1), ("priority", 0),
     ]

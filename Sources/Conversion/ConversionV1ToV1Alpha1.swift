@@ -1,4 +1,3 @@
-// OWNER: conversion helper.
 // The plain projection ray.io/v1 → ray.io/v1alpha1 of a spec (the reverse of
 // ConversionV1Alpha1ToV1.swift), with no residual:
 // - `clusterName` is metadata.name (the original operator used the name and ignored the field);

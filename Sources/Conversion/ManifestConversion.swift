@@ -1,4 +1,3 @@
-// OWNER: conversion helper.
 // `ray-operator convert` without the I/O: manifests in, text out, exactly the webhook's conversion.
 // Like `kubectl convert`: every RayCluster is converted to the output version; objects of other
 // kinds are passed through unchanged (so a file with ConfigMaps and Services around its clusters

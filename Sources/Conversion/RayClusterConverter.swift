@@ -1,5 +1,4 @@
-// OWNER: conversion helper.
-// Lossless conversion of one RayCluster between ray.io/v1alpha1 and ray.io/v1 (DESIGN §4, issue 5).
+// Lossless conversion of one RayCluster between ray.io/v1alpha1 and ray.io/v1.
 // The plain mappings are in ConversionV1Alpha1ToV1.swift / ConversionV1ToV1Alpha1.swift, what they
 // cannot express travels in the annotation of ConversionData.swift as the residual of
 // ConversionResidual.swift. Only `apiVersion`, `spec` and that annotation change; metadata, status
@@ -13,7 +12,7 @@ public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { message }
 }
 
-/// Lossless conversion between `ray.io/v1alpha1` and `ray.io/v1` (DESIGN §4).
+/// Lossless conversion between `ray.io/v1alpha1` and `ray.io/v1`.
 public enum RayClusterConverter {
     /// Largest own annotation value kept (guarded) across a conversion: annotations of an object
     /// total at most 256 KiB, so nested guards must not grow without end.

@@ -305,7 +305,9 @@ final class Connection {
         }
         if let wanted = matched.acceptedMediaType, parsed.contentType != wanted.lowercased() {
             unreadRequestBytes = hasBody
-            respondWithError(415, "Content-Type must be \(wanted)", version: version, keepAlive: !hasBody && parsed.keepAlive)
+            // Worded as the webhook endpoints word their own 415, so a client sees one message.
+            let got = parsed.headers.values("content-type").first.map { "\"\($0)\"" } ?? "none"
+            respondWithError(415, "Content-Type must be \(wanted), got \(got)", version: version, keepAlive: !hasBody && parsed.keepAlive)
             return
         }
         let limit = matched.maxBodyBytes ?? configuration.defaultMaxBodyBytes

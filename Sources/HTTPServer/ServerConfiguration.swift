@@ -1,5 +1,5 @@
 /// Every limit and timeout of the server, named and configurable. Defaults follow
-/// webhook-protocol.md §5: they suit kube-apiserver as a client (it closes idle connections after
+/// They suit kube-apiserver as a client (it closes idle connections after
 /// 90 s, gives up after at most 30 s, sends < 1 KiB of headers and Content-Length bodies).
 public struct ServerConfiguration: Sendable {
     /// Event-loop (epoll) threads. Default: one per core.
@@ -23,7 +23,7 @@ public struct ServerConfiguration: Sendable {
     /// Longest pause between two reads of a request body (→ 408).
     public var bodyReadTimeout: Double = 10
     /// An idle keep-alive connection (no request started) is closed after this. Longer than the
-    /// apiserver's 90 s so that the client always closes first (webhook-protocol.md §2 idle race).
+    /// apiserver's 90 s so that the client always closes first.
     public var keepAliveIdleTimeout: Double = 120
     /// Longest pause in writing a response to a client that does not read.
     public var writeTimeout: Double = 10

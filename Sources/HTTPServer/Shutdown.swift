@@ -3,7 +3,7 @@ import CLinux
 import Glibc
 #endif
 
-/// Graceful shutdown, the sequence webhook-protocol.md §5 asks for (kube-apiserver reuses keep-alive
+/// Graceful shutdown, the sequence a webhook behind kube-apiserver needs (kube-apiserver reuses keep-alive
 /// connections, so a webhook that just closes them makes in-flight admissions fail with EOF):
 ///
 /// 1. readiness fails at once and every response carries `Connection: close`, for `drainSeconds`

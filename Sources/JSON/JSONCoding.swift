@@ -1,4 +1,4 @@
-// OWNER: json-yaml helper. The public JSON entry points; the work is in JSONParser.swift and
+// The public JSON entry points; the work is in JSONParser.swift and
 // JSONSerializer.swift.
 
 /// A JSON syntax or limit error, with the byte offset where it was found.

@@ -1,4 +1,4 @@
-// OWNER: json-yaml helper. Reading and writing manifest files as kubectl does.
+// Reading and writing manifest files as kubectl does.
 
 /// A manifest could not be read: names the source and, for YAML, the line and column.
 public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -88,6 +88,19 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    /// Forgets the series (name, labels) of any kind, so it is no longer rendered: per-object
+    /// series (one RayCluster's) go when the object goes.
+    public func remove(_ rawName: String, labels: [String: String]) {
+        let name = sanitizeMetricName(rawName)
+        let key = renderLabels(labels)
+        state.withLock { state in
+            state.families[name]?.series[key] = nil
+            for kind in [Kind.counter, .gauge, .histogram] {
+                state.lookup[SeriesKey(name: rawName, kind: kind, labels: labels)] = nil
+            }
+        }
+    }
+
     /// The text exposition format: families sorted by name, each with HELP and TYPE, series sorted
     /// by labels; histograms as cumulative `_bucket{le}` lines, `_sum` and `_count`.
     public func render() -> String {

@@ -1,4 +1,4 @@
-// OWNER: deploy helper. The declarative description of the RayCluster CRD: names, versions,
+// The declarative description of the RayCluster CRD: names, versions,
 // printer columns, and the OpenAPI schema of OUR fields (CRDSchemaV1.swift, CRDSchemaV1Alpha1.swift).
 // The `crd-gen` executable turns it into config/crd/bases/ray.io_rayclusters.yaml, expanding the
 // embedded Kubernetes types (`.kubernetes("io.k8s.api.core.v1.PodTemplateSpec")`) from Kubernetes'
@@ -166,13 +166,13 @@ public enum RayClusterCRD {
     public static let scope = "Namespaced"
     /// `metadata.name` of the CRD.
     public static var name: String { "\(plural).\(group)" }
-    /// Path of the conversion endpoint on the webhook (DESIGN §2).
+    /// Path of the conversion endpoint on the webhook.
     public static let conversionPath = "/convert"
 
     public static let v1alpha1DeprecationWarning =
         "ray.io/v1alpha1 RayCluster is deprecated; use ray.io/v1 RayCluster (the webhook converts between them)."
 
-    /// KubeRay's printer columns (kuberay-raycluster.md §1.11), the same for both versions.
+    /// KubeRay's printer columns, the same for both versions.
     public static let printerColumns: [CRDPrinterColumn] = [
         CRDPrinterColumn("desired workers", type: "integer", jsonPath: ".status.desiredWorkerReplicas"),
         CRDPrinterColumn("available workers", type: "integer", jsonPath: ".status.availableWorkerReplicas"),

@@ -1,6 +1,6 @@
-// OWNER: deploy helper. The OpenAPI schema of `ray.io/v1` RayCluster: every field of KubeRay's v1
-// API (kuberay-raycluster.md §1) with its type, enums, required lists and the persisted CRD defaults
-// (§3.1). No CEL rules: the webhook enforces immutability, so the CRD installs on Kubernetes 1.20.
+// The OpenAPI schema of `ray.io/v1` RayCluster: every field of KubeRay's v1
+// API with its type, enums, required lists and the persisted CRD defaults.
+// No CEL rules: the webhook enforces immutability, so the CRD installs on Kubernetes 1.20.
 import JSON
 
 /// `ray.io/v1` RayCluster, field by field, in the order of KubeRay's Go types.

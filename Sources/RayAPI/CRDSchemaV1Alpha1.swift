@@ -1,5 +1,5 @@
-// OWNER: deploy helper. The OpenAPI schema of `ray.io/v1alpha1` RayCluster: the original Ray
-// operator's API (seed-ray-operator.md §1), so that its samples are accepted as they are.
+// The OpenAPI schema of `ray.io/v1alpha1` RayCluster: the original Ray
+// operator's API, so that its samples are accepted as they are.
 // Required lists follow the original CRD (`spec: [clusterName, images]`, `extensions[]: [replicas]`);
 // it had no defaults and no enums. The status schema is v1's: status is converted with the object,
 // and the printer columns read it in both versions.

@@ -1,6 +1,6 @@
 // The names the webhook, the conversion and the reconciler must agree on, defined once:
 // API group/versions/kind, labels, annotations, and how pods and Services are named
-// (DESIGN §5, kuberay-raycluster.md §5.2–§5.3, seed-ray-operator.md §3.1–§3.3).
+//.
 import JSON
 
 /// The `ray.io` API group and the RayCluster resource.
@@ -23,7 +23,7 @@ public enum RayAPIGroup {
     public static let servedAPIVersions = [v1, v1alpha1]
 }
 
-/// Labels put on (and selected from) Ray pods and Services (KubeRay, kuberay-raycluster.md §5.3).
+/// Labels put on (and selected from) Ray pods and Services (KubeRay's names).
 public enum RayLabel {
     public static let cluster = "ray.io/cluster"
     public static let nodeType = "ray.io/node-type"
@@ -45,7 +45,7 @@ public enum RayLabel {
     public static let headlessWorkerService = "ray.io/headless-worker-svc"
 }
 
-/// Labels of the original Ray operator (seed-ray-operator.md §3.1, §3.3), kept so that selectors
+/// Labels of the original Ray operator, kept so that selectors
 /// written against it keep matching.
 public enum SeedLabel {
     /// Value: the pod name (the seed's head Service selects on it).
@@ -63,7 +63,7 @@ public enum SeedLabel {
 
 /// Annotations on a RayCluster (and on its pods) that carry meaning.
 public enum RayAnnotation {
-    /// JSON of what one API version cannot express, restored when converting back (DESIGN §4).
+    /// JSON of what one API version cannot express, restored when converting back.
     public static let conversionData = "ray.io/conversion-data"
     /// Legacy switch of GCS fault tolerance (any non-empty value conflicts with the options).
     public static let ftEnabled = "ray.io/ft-enabled"
@@ -145,7 +145,7 @@ public enum RayNaming {
         return candidate
     }
 
-    /// The head Service of DESIGN §5: `<cluster>-head` (the address the seed's worker command dials).
+    /// The head Service: `<cluster>-head` (the address the seed's worker command dials).
     public static func headServiceName(cluster: String) -> String { "\(cluster)-head" }
 
     /// The original operator's derivation from a head pod name: the text before the first "head"
@@ -215,7 +215,7 @@ public enum RayNaming {
 }
 
 /// The labels a Ray pod carries and the selectors that find pods again
-/// (kuberay-raycluster.md §5.3, §5.8; seed-ray-operator.md §3.3).
+///.
 public enum RayPodLabels {
     /// The operator's own labels for a pod, in a stable order. KubeRay's set, plus the original
     /// operator's when `seedLabels` is true (selectors written against it keep matching).

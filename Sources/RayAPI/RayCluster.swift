@@ -1,4 +1,4 @@
-// Read-only typed views of a `ray.io/v1` RayCluster (kuberay-raycluster.md §1.1–§1.5).
+// Read-only typed views of a `ray.io/v1` RayCluster.
 //
 // Every view wraps the JSON value it reads and never copies or drops a field: unknown fields stay
 // in `json`. nil means absent, null or wrong-typed (Go's nil pointer); zero and empty are kept
@@ -24,7 +24,7 @@ public struct RayCluster: JSONView {
     public var isV1: Bool { apiVersion == RayAPIGroup.v1 && kind == RayAPIGroup.kind }
 }
 
-/// `RayClusterSpec` (§1.2).
+/// `RayClusterSpec`.
 public struct RayClusterSpec: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -50,7 +50,7 @@ public struct RayClusterSpec: JSONView {
     public var isAutoscalingEnabled: Bool { enableInTreeAutoscaling == true }
 }
 
-/// `HeadGroupSpec` (§1.3).
+/// `HeadGroupSpec`.
 public struct HeadGroupSpec: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -71,7 +71,7 @@ public struct HeadGroupSpec: JSONView {
     public var serviceType: String? { json.string("serviceType") }
 }
 
-/// `WorkerGroupSpec` (§1.4).
+/// `WorkerGroupSpec`.
 public struct WorkerGroupSpec: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -93,7 +93,7 @@ public struct WorkerGroupSpec: JSONView {
     public var numOfHosts: Int64? { json.int64("numOfHosts") }
 }
 
-/// `ScaleStrategy` (§1.5).
+/// `ScaleStrategy`.
 public struct ScaleStrategy: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }

@@ -1,9 +1,9 @@
-// Read-only views of the option types of a `ray.io/v1` RayClusterSpec (kuberay-raycluster.md
-// §1.6–§1.8): autoscaler, GCS fault tolerance, auth, TLS, history server, network policy,
+// Read-only views of the option types of a `ray.io/v1` RayClusterSpec (KubeRay's
+// Go types of the same names): autoscaler, GCS fault tolerance, auth, TLS, history server, network policy,
 // ingress, upgrade strategy. The allowed enum values are listed next to each type.
 import JSON
 
-/// `AutoscalerOptions` (§1.6).
+/// `AutoscalerOptions`.
 public struct AutoscalerOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -39,7 +39,7 @@ public enum AutoscalerVersion {
     public static let all = [v1, v2]
 }
 
-/// `GcsFaultToleranceOptions` (§1.7).
+/// `GcsFaultToleranceOptions`.
 public struct GcsFaultToleranceOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -64,7 +64,7 @@ public enum GcsFaultToleranceBackend {
     public static let all = [redis, rocksdb]
 }
 
-/// `GcsEmbeddedStorage` (§1.7).
+/// `GcsEmbeddedStorage`.
 public struct GcsEmbeddedStorage: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -87,7 +87,7 @@ public enum GCSStorageDeletionPolicy {
     public static let all = [deleteWithCluster, retain]
 }
 
-/// `RedisCredential` (§1.7): a literal value or an EnvVarSource (opaque).
+/// `RedisCredential`: a literal value or an EnvVarSource (opaque).
 public struct RedisCredential: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -96,7 +96,7 @@ public struct RedisCredential: JSONView {
     public var value: String? { json.string("value") }
 }
 
-/// `RayClusterUpgradeStrategy` (§1.8).
+/// `RayClusterUpgradeStrategy`.
 public struct RayClusterUpgradeStrategy: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -112,7 +112,7 @@ public enum RayClusterUpgradeType {
     public static let all = [recreate, none]
 }
 
-/// `AuthOptions` (§1.8).
+/// `AuthOptions`.
 public struct AuthOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -131,7 +131,7 @@ public enum AuthMode {
     public static let all = [disabled, token]
 }
 
-/// `TLSOptions` (§1.8).
+/// `TLSOptions`.
 public struct TLSOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -139,7 +139,7 @@ public struct TLSOptions: JSONView {
     public var enabled: Bool? { json.bool("enabled") }
 }
 
-/// `HistoryServerOptions` (§1.8).
+/// `HistoryServerOptions`.
 public struct HistoryServerOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -147,7 +147,7 @@ public struct HistoryServerOptions: JSONView {
     public var collectorOptions: CollectorOptions? { json.view("collectorOptions") }
 }
 
-/// `CollectorOptions` (§1.8).
+/// `CollectorOptions`.
 public struct CollectorOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -158,7 +158,7 @@ public struct CollectorOptions: JSONView {
     public var env: [EnvVar]? { json.views("env") }
 }
 
-/// `NetworkPolicyConfig` (§1.8).
+/// `NetworkPolicyConfig`.
 public struct NetworkPolicyConfig: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -181,7 +181,7 @@ public enum NetworkPolicyMode {
     public static let all = [denyAll, denyAllIngress, denyAllEgress]
 }
 
-/// `NetworkPolicyRules` (§1.8): networking/v1 rules, kept opaque.
+/// `NetworkPolicyRules`: networking/v1 rules, kept opaque.
 public struct NetworkPolicyRules: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -190,7 +190,7 @@ public struct NetworkPolicyRules: JSONView {
     public var egressRules: [JSONValue]? { json["egressRules"]?.arrayValue }
 }
 
-/// `WorkerGroupNetworkPolicyRules` (§1.8): a group name plus inline NetworkPolicyRules.
+/// `WorkerGroupNetworkPolicyRules`: a group name plus inline NetworkPolicyRules.
 public struct WorkerGroupNetworkPolicyRules: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }
@@ -200,7 +200,7 @@ public struct WorkerGroupNetworkPolicyRules: JSONView {
     public var egressRules: [JSONValue]? { json["egressRules"]?.arrayValue }
 }
 
-/// `IngressOptions` (§1.8).
+/// `IngressOptions`.
 public struct IngressOptions: JSONView {
     public let json: JSONValue
     public init(_ json: JSONValue) { self.json = json }

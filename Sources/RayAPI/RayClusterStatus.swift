@@ -1,4 +1,4 @@
-// Read-only views of `RayClusterStatus` (kuberay-raycluster.md §1.9) and its constants.
+// Read-only views of `RayClusterStatus` and its constants.
 import JSON
 
 /// `RayClusterStatus`.

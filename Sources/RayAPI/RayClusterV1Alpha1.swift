@@ -1,6 +1,5 @@
-// OWNER: conversion helper.
 // Read-only typed views of the original Ray operator's `ray.io/v1alpha1` RayCluster
-// (seed-ray-operator.md §1): `clusterName`, `images.defaultImage`, `imagePullPolicy` and one
+//: `clusterName`, `images.defaultImage`, `imagePullPolicy` and one
 // `extensions[]` entry per pod group. As every view, they wrap the JSON they read and never drop
 // a field; nil means absent, null or wrong-typed.
 import JSON
@@ -82,7 +81,7 @@ public enum V1Alpha1 {
 /// module Admission) of a `ray.io/v1` object records about its v1alpha1 form, for readers of v1.
 public enum RayClusterConversion {
     /// The head group's name: `headgroup` (KubeRay's) unless the object was written as v1alpha1
-    /// with another `groupName` on its head extension (DESIGN §5).
+    /// with another `groupName` on its head extension.
     public static func headGroupName(of object: JSONValue) -> String {
         recordedHeadGroupName(of: object) ?? RayNaming.defaultHeadGroupName
     }

@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 public enum DevelopmentCertificate {
-    /// The names the webhook is reached by on a laptop and in the cluster (DESIGN §2).
+    /// The names the webhook is reached by on a laptop and in the cluster.
     public static let defaultHosts: [String] = [
         "localhost", "127.0.0.1", "::1",
         "webhook-service", "webhook-service.ray-system", "webhook-service.ray-system.svc",

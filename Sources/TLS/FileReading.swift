@@ -11,7 +11,7 @@ public let maxCredentialFileBytes = 1 << 20
 
 /// The bytes of `path` (following symlinks), at most `maxBytes`; TLSError when missing, unreadable,
 /// not a regular file or bigger than the cap.
-func readFileCapped(_ path: String, maxBytes: Int = maxCredentialFileBytes) throws(TLSError) -> [UInt8] {
+package func readFileCapped(_ path: String, maxBytes: Int = maxCredentialFileBytes) throws(TLSError) -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw TLSError("cannot open \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }

@@ -104,18 +104,10 @@ public final class DeferredRelease: @unchecked Sendable {
 
     /// Called with the mutex held.
     private func startThread() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<DeferredRelease>.fromOpaque(raw).takeUnretainedValue().run()
-            return nil
-        }, context)
-        if rc == 0 {
-            pthread_detach(thread)
+        // The thread keeps the releaser alive for as long as it runs (it runs for the process).
+        if Threads.startDetached(name: "release", { [self] in run() }) {
             threadState = .running
         } else {
-            Unmanaged<DeferredRelease>.fromOpaque(context).release()
             threadState = .failed
         }
     }

@@ -1,8 +1,7 @@
 // Fork-join over a few parts of one job, one thread per part (or a few threads sharing many
 // pieces, taken as each becomes free): what lets a big ConversionReview use every core. Plain
 // pthreads (not Dispatch, not Swift concurrency): the parts are pure CPU work that must finish
-// before the caller returns, and the caller is a blocking server thread, never a task. (HTTPServer's
-// `Threads` starts threads the same way; Admission may not depend on HTTPServer, DESIGN §3.)
+// before the caller returns, and the caller is a blocking server thread, never a task.
 // Thread start-up costs tens of µs, so callers only split work that takes milliseconds.
 import Synchronization
 #if canImport(Glibc)
@@ -113,24 +112,9 @@ package enum ParallelMap {
         func take() -> Int { counter.add(1, ordering: .relaxed).oldValue }
     }
 
-    /// Starts a thread running `part`; it holds its own reference until it ends.
+    /// Starts a thread running `part`; the closure holds its own reference until it ends.
     private static func start<T>(_ part: Part<T>) -> pthread_t? {
-        let context = Unmanaged.passRetained(part as AnyObject).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let object = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
-            (object as? PartRunnable)?.runPart()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<AnyObject>.fromOpaque(context).release()
-            return nil
-        }
-        return thread
+        Threads.start(name: "parallel-map") { part.run() }
     }
 }
 
-/// Lets the C thread entry point run a `Part` without knowing its result type.
-private protocol PartRunnable: AnyObject { func runPart() }
-extension ParallelMap.Part: PartRunnable { func runPart() { run() } }

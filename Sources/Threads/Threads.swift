@@ -3,8 +3,9 @@ import CLinux
 import Glibc
 #endif
 
-/// Plain pthreads for the event loops and workers: they block in epoll_wait / a condition
-/// variable, which must not happen on Swift concurrency's cooperative pool.
+/// Plain pthreads for the event loops, workers, parallel maps and the API client: they block in
+/// epoll_wait, a condition variable or a socket read, which must not happen on Swift concurrency's
+/// cooperative pool. Every thread of the process starts here.
 package enum Threads {
     private final class Box {
         let body: @Sendable () -> Void
@@ -28,6 +29,13 @@ package enum Threads {
         // Thread names are at most 15 bytes + NUL on Linux.
         _ = clinux_set_thread_name(thread, String(name.prefix(15)))
         return thread
+    }
+
+    /// Starts a thread nobody joins; false when the system refuses.
+    package static func startDetached(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+        guard let thread = start(name: name, body) else { return false }
+        _ = pthread_detach(thread)
+        return true
     }
 
     package static func join(_ thread: pthread_t) {

@@ -2,7 +2,7 @@ import TLS
 import Admission
 import HTTPServer
 
-/// Everything `ray-operator webhook` is configured with (flags of DESIGN §2 plus limits).
+/// Everything `ray-operator webhook` is configured with (its flags plus the server limits).
 public struct WebhookOptions: Sendable {
     public var port: Int = 9443
     /// TLS listen host: an IP literal ("0.0.0.0", "::" dual-stack, "127.0.0.1") or "" for all.

@@ -37,10 +37,39 @@ public final class WebhookProcess: Sendable {
         let server = Server(configuration: options.server, logger: logger)
         self.server = server
 
-        // Serving certificate: the cert dir, or a development certificate when it has none.
+        let certificate = try Self.loadServingCertificate(options: options, logger: logger, metrics: metrics)
+        developmentCertificateDirectory = certificate.developmentDirectory
+        server.setTLSContext(certificate.context)
+
+        let router = WebhookRoutes.router(gates: options.gates, limits: options.bodyLimits, metrics: metrics)
+        for path in router.paths { metrics.register(path) }
+        webhookPort = try Self.listenForWebhooks(server: server, options: options, router: router)
+        // The probe handlers need `self`, which exists only once every stored property is set:
+        // they reach it through a box filled below.
+        let box = ProcessBox()
+        (healthPort, metricsPort) = try Self.listenForProbesAndMetrics(server: server, options: options, box: box)
+        watcher = certificate.developmentDirectory == nil
+            ? Self.makeCertificateWatcher(options: options, initial: certificate.context, server: server, logger: logger, metrics: metrics)
+            : nil
+        box.process.withLock { $0.value = self }
+
+        do { try server.start() } catch {
+            throw WebhookStartError("cannot start the server: \(error)")
+        }
+        watcher?.start()
+        logger.info("webhook serving", metadata: ["port": "\(webhookPort)", "paths": "\(router.paths.joined(separator: ","))",
+                                                  "metrics": "\(metricsPort.map(String.init) ?? "off")", "health": "\(healthPort.map(String.init) ?? "off")"])
+    }
+
+    // MARK: - Start-up steps
+
+    /// The serving certificate from the cert dir, or a development certificate (and the folder it
+    /// was written to) when the cert dir holds none.
+    private static func loadServingCertificate(options: WebhookOptions, logger: Logger, metrics: WebhookMetrics) throws
+        -> (context: TLSContext, developmentDirectory: String?) {
         let files = options.tlsFiles
-        var developmentDirectory: String? = nil
         let context: TLSContext
+        var developmentDirectory: String? = nil
         if fileExists(files.certificatePath) || fileExists(files.keyPath) {
             do {
                 context = try TLSContext.load(files)
@@ -49,7 +78,7 @@ public final class WebhookProcess: Sendable {
             }
             metrics.certificateReads.increment()
         } else {
-            let directory = try Self.makeDevelopmentDirectory()
+            let directory = try makeDevelopmentDirectory()
             let generated: (certPath: String, keyPath: String, caPath: String)
             do {
                 generated = try DevelopmentCertificate.generate(hosts: options.developmentCertificateHosts, into: directory)
@@ -65,24 +94,28 @@ public final class WebhookProcess: Sendable {
                 (for a cluster, mount a real certificate at --cert-dir)
                 """, metadata: ["certDir": "\(directory)", "ca": "\(generated.caPath)", "hosts": "\(options.developmentCertificateHosts.joined(separator: ","))"])
         }
-        self.developmentCertificateDirectory = developmentDirectory
-        server.setTLSContext(context)
         logger.info("serving certificate loaded", metadata: ["subject": "\(context.subject)", "notAfter": "\(context.notAfter)",
                                                              "sha256": "\(context.fingerprint)", "clientAuth": "\(context.verifiesClients)"])
+        return (context, developmentDirectory)
+    }
 
-        // Listeners.
+    /// The HTTPS listener of the webhook routes; answers the bound port.
+    private static func listenForWebhooks(server: Server, options: WebhookOptions, router: Router) throws -> Int {
         let bindHost: String
         do { bindHost = try ListenAddress.resolve(host: options.bindAddress) } catch {
             throw WebhookStartError("--bind-address: \(error)")
         }
         guard (0...65535).contains(options.port) else { throw WebhookStartError("--port \(options.port) is out of range") }
-        let router = WebhookRoutes.router(gates: options.gates, limits: options.bodyLimits, metrics: metrics)
-        for path in router.paths { metrics.register(path) }
         do {
-            webhookPort = try server.addListener(ListenAddress(host: bindHost, port: options.port), tls: true, router: router, name: "webhook")
+            return try server.addListener(ListenAddress(host: bindHost, port: options.port), tls: true, router: router, name: "webhook")
         } catch {
             throw WebhookStartError("cannot listen on \(options.bindAddress):\(options.port): \(error)")
         }
+    }
+
+    /// The plain-HTTP probe and metrics listeners (either may be off); answers their ports.
+    private static func listenForProbesAndMetrics(server: Server, options: WebhookOptions, box: ProcessBox) throws
+        -> (health: Int?, metrics: Int?) {
         let metricsAddress: ListenAddress?
         let healthAddress: ListenAddress?
         do { metricsAddress = try ListenAddress.parse(options.metricsBindAddress) } catch {
@@ -91,17 +124,14 @@ public final class WebhookProcess: Sendable {
         do { healthAddress = try ListenAddress.parse(options.healthProbeBindAddress) } catch {
             throw WebhookStartError("--health-probe-bind-address: \(error)")
         }
-        // The probe handlers need `self`; they are built after all stored properties are set, so
-        // they go through a box filled below.
-        let box = ProcessBox()
+        var healthPort: Int? = nil
+        var metricsPort: Int? = nil
         if let healthAddress {
             do {
                 healthPort = try server.addListener(healthAddress, tls: false, router: ProbeRoutes.healthRouter(isReady: { box.isReady }), name: "health")
             } catch {
                 throw WebhookStartError("cannot listen on --health-probe-bind-address \(options.healthProbeBindAddress): \(error)")
             }
-        } else {
-            healthPort = nil
         }
         if let metricsAddress {
             do {
@@ -109,35 +139,28 @@ public final class WebhookProcess: Sendable {
             } catch {
                 throw WebhookStartError("cannot listen on --metrics-bind-address \(options.metricsBindAddress): \(error)")
             }
-        } else {
-            metricsPort = nil
         }
-
-        // Certificate reload (only for a real cert dir; the development certificate never changes).
-        if developmentDirectory == nil {
-            watcher = CertificateWatcher(files: files, pollInterval: options.certPollSeconds, debounce: 0.1, initial: context,
-                onReload: { [server, logger, metrics] context in
-                    metrics.certificateReads.increment()
-                    server.setTLSContext(context)
-                    logger.info("serving certificate reloaded", metadata: ["subject": "\(context.subject)", "notAfter": "\(context.notAfter)", "sha256": "\(context.fingerprint)"])
-                },
-                onError: { [logger, metrics] message in
-                    metrics.certificateReads.increment()
-                    metrics.certificateReadErrors.increment()
-                    logger.error("serving certificate reload failed; keeping the current one", metadata: ["error": "\(message)"])
-                })
-        } else {
-            watcher = nil
-        }
-        box.process.withLock { $0.value = self }
-
-        do { try server.start() } catch {
-            throw WebhookStartError("cannot start the server: \(error)")
-        }
-        watcher?.start()
-        logger.info("webhook serving", metadata: ["port": "\(webhookPort)", "paths": "\(router.paths.joined(separator: ","))",
-                                                  "metrics": "\(metricsPort.map(String.init) ?? "off")", "health": "\(healthPort.map(String.init) ?? "off")"])
+        return (healthPort, metricsPort)
     }
+
+    /// Reloads a changed certificate pair from the cert dir (the development certificate never
+    /// changes, so it gets no watcher).
+    private static func makeCertificateWatcher(options: WebhookOptions, initial: TLSContext, server: Server,
+                                               logger: Logger, metrics: WebhookMetrics) -> CertificateWatcher {
+        CertificateWatcher(files: options.tlsFiles, pollInterval: options.certPollSeconds, debounce: 0.1, initial: initial,
+            onReload: { [server, logger, metrics] context in
+                metrics.certificateReads.increment()
+                server.setTLSContext(context)
+                logger.info("serving certificate reloaded", metadata: ["subject": "\(context.subject)", "notAfter": "\(context.notAfter)", "sha256": "\(context.fingerprint)"])
+            },
+            onError: { [logger, metrics] message in
+                metrics.certificateReads.increment()
+                metrics.certificateReadErrors.increment()
+                logger.error("serving certificate reload failed; keeping the current one", metadata: ["error": "\(message)"])
+            })
+    }
+
+    // MARK: - Running
 
     public var isReady: Bool { server.isReady }
 

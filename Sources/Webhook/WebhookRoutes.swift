@@ -1,4 +1,4 @@
-// The HTTPS routes of the webhook (DESIGN §2): each one hands the body to a pure endpoint of module
+// The HTTPS routes of the webhook: each one hands the body to a pure endpoint of module
 // Admission and sends its WebhookReply back as is. The HTTP layer has already refused wrong methods
 // (405), media types (415) and oversized bodies (413) before any endpoint runs.
 import Conversion
@@ -11,19 +11,23 @@ public enum WebhookPaths {
     public static let convert = "/convert"
 }
 
-/// Body limits of the webhook routes (webhook-protocol.md §2 "Body sizes").
+/// Body limits of the webhook routes.
 public struct WebhookBodyLimits: Sendable, Equatable {
     /// An AdmissionReview carries up to two objects of ≤ 3 MiB each: 7 MiB, as controller-runtime.
-    public var admissionBytes: Int = 7 * 1024 * 1024
+    public static let defaultAdmissionBytes = 7 * 1024 * 1024
     /// A ConversionReview can carry a whole LIST: far larger.
-    public var conversionBytes: Int = 64 * 1024 * 1024
+    public static let defaultConversionBytes = 64 * 1024 * 1024
+    public static let defaultInlineBytes = 256 * 1024
+
+    public var admissionBytes: Int = defaultAdmissionBytes
+    public var conversionBytes: Int = defaultConversionBytes
     /// Requests with bodies up to this size are answered on the I/O thread (the endpoints are pure
     /// CPU work, tens of µs for a typical review: less than a worker hand-off costs); larger ones
     /// on the worker pool, so that a multi-MB conversion does not stall the loop's other connections.
-    public var inlineBytes: Int = 256 * 1024
+    public var inlineBytes: Int = defaultInlineBytes
 
-    public init(admissionBytes: Int = 7 * 1024 * 1024, conversionBytes: Int = 64 * 1024 * 1024,
-                inlineBytes: Int = 256 * 1024) {
+    public init(admissionBytes: Int = defaultAdmissionBytes, conversionBytes: Int = defaultConversionBytes,
+                inlineBytes: Int = defaultInlineBytes) {
         self.admissionBytes = admissionBytes
         self.conversionBytes = conversionBytes
         self.inlineBytes = inlineBytes
@@ -44,13 +48,13 @@ public enum WebhookRoutes {
             reply(ConversionEndpoint.convert(body: request.body, contentType: request.head.contentType))
         }
         return [
-            Route(WebhookPaths.validate, methods: [.post], acceptedMediaType: "application/json",
+            Route(WebhookPaths.validate, methods: [.post], acceptedMediaType: WebhookMediaType.json,
                   maxBodyBytes: limits.admissionBytes, inlineMaxBodyBytes: limits.inlineBytes,
                   handler: instrument(WebhookPaths.validate, validate, metrics)),
-            Route(WebhookPaths.mutate, methods: [.post], acceptedMediaType: "application/json",
+            Route(WebhookPaths.mutate, methods: [.post], acceptedMediaType: WebhookMediaType.json,
                   maxBodyBytes: limits.admissionBytes, inlineMaxBodyBytes: limits.inlineBytes,
                   handler: instrument(WebhookPaths.mutate, mutate, metrics)),
-            Route(WebhookPaths.convert, methods: [.post], acceptedMediaType: "application/json",
+            Route(WebhookPaths.convert, methods: [.post], acceptedMediaType: WebhookMediaType.json,
                   maxBodyBytes: limits.conversionBytes, inlineMaxBodyBytes: limits.inlineBytes,
                   handler: instrument(WebhookPaths.convert, convert, metrics)),
         ]

@@ -1,4 +1,4 @@
-// OWNER: conversion helper. Thin: reads the inputs, hands them to `ManifestConversion`, prints.
+// Thin: reads the inputs, hands them to `ManifestConversion`, prints.
 import JSON
 import Conversion
 import Admission

@@ -9,7 +9,7 @@ struct RayOperator: AsyncParsableCommand {
         subcommands: [WebhookCommand.self, ControllerCommand.self, ValidateCommand.self, ConvertCommand.self]
     )
 
-    /// As ArgumentParser's own `main`, except that usage errors exit 2 (DESIGN §2: `validate`
+    /// As ArgumentParser's own `main`, except that usage errors exit 2 (`validate`
     /// exits 2 on usage errors) instead of ArgumentParser's 64.
     static func main() async {
         do {
@@ -28,15 +28,6 @@ struct RayOperator: AsyncParsableCommand {
             exit(withError: error)
         }
     }
-}
-
-/// Exit code for "this command exists but its implementation has not landed yet".
-let notImplementedExitCode: Int32 = 3
-
-func notImplemented(_ what: String) -> ExitCode {
-    var stderr = StandardError()
-    print("ray-operator: \(what) is not implemented yet in this build.", to: &stderr)
-    return ExitCode(notImplementedExitCode)
 }
 
 struct StandardError: TextOutputStream {

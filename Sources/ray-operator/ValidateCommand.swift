@@ -1,4 +1,4 @@
-// OWNER: admission helper. Thin: reads the inputs, hands them to `ManifestValidation`, prints.
+// Thin: reads the inputs, hands them to `ManifestValidation`, prints.
 import Admission
 import ArgumentParser
 import JSON

@@ -1,4 +1,3 @@
-// OWNER: server helper.
 import JSON
 import Admission
 import ArgumentParser
@@ -17,32 +16,35 @@ struct WebhookCommand: AsyncParsableCommand {
             --drain-seconds, then idle connections close and in-flight requests finish.
             """)
 
-    @Option(help: "TLS port.") var port: Int = 9443
-    @Option(name: .customLong("bind-address"), help: "TLS listen address (IP literal; :: for dual-stack).") var bindAddress: String = "0.0.0.0"
-    @Option(name: .customLong("cert-dir")) var certDir: String = "/tmp/k8s-webhook-server/serving-certs"
-    @Option(name: .customLong("cert-name")) var certName: String = "tls.crt"
-    @Option(name: .customLong("key-name")) var keyName: String = "tls.key"
+    /// Every flag's default comes from here, so the command, the options value and the server agree.
+    private static let defaults = WebhookOptions()
+
+    @Option(help: "TLS port.") var port: Int = defaults.port
+    @Option(name: .customLong("bind-address"), help: "TLS listen address (IP literal; :: for dual-stack).") var bindAddress: String = defaults.bindAddress
+    @Option(name: .customLong("cert-dir")) var certDir: String = defaults.certDir
+    @Option(name: .customLong("cert-name")) var certName: String = defaults.certName
+    @Option(name: .customLong("key-name")) var keyName: String = defaults.keyName
     @Option(name: .customLong("client-ca"), help: "Require client certificates signed by this CA (mTLS).") var clientCA: String?
-    @Option(name: .customLong("metrics-bind-address"), help: "Prometheus /metrics address (:8080, [::1]:8080; 0 = off).") var metricsBindAddress: String = ":8080"
-    @Option(name: .customLong("health-probe-bind-address"), help: "/healthz and /readyz address (0 = off).") var healthProbeBindAddress: String = ":8081"
+    @Option(name: .customLong("metrics-bind-address"), help: "Prometheus /metrics address (:8080, [::1]:8080; 0 = off).") var metricsBindAddress: String = defaults.metricsBindAddress
+    @Option(name: .customLong("health-probe-bind-address"), help: "/healthz and /readyz address (0 = off).") var healthProbeBindAddress: String = defaults.healthProbeBindAddress
     @Option(name: .customLong("feature-gates"), help: "A=true,B=false") var featureGates: String = ""
 
     @Option(name: .customLong("log-format"), help: "text or json (to standard error).") var logFormat: String = "text"
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
 
-    @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, keep serving (with Connection: close) this long.") var drainSeconds: Double = 10
-    @Option(name: .customLong("shutdown-grace-seconds"), help: "After the drain, hard cap for in-flight requests.") var shutdownGraceSeconds: Double = 10
-    @Option(name: .customLong("max-connections"), help: "Open connections across listeners.") var maxConnections: Int = 20_000
-    @Option(name: .customLong("max-header-bytes")) var maxHeaderBytes: Int = 32 * 1024
-    @Option(name: .customLong("max-admission-body-bytes")) var maxAdmissionBodyBytes: Int = 7 * 1024 * 1024
-    @Option(name: .customLong("max-conversion-body-bytes")) var maxConversionBodyBytes: Int = 64 * 1024 * 1024
-    @Option(name: .customLong("tls-handshake-timeout-seconds")) var tlsHandshakeTimeout: Double = 10
-    @Option(name: .customLong("request-header-timeout-seconds")) var requestHeaderTimeout: Double = 10
-    @Option(name: .customLong("body-read-timeout-seconds")) var bodyReadTimeout: Double = 10
-    @Option(name: .customLong("idle-timeout-seconds"), help: "Keep-alive idle timeout (keep it above the apiserver's 90 s).") var idleTimeout: Double = 120
+    @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, keep serving (with Connection: close) this long.") var drainSeconds: Double = defaults.server.drainSeconds
+    @Option(name: .customLong("shutdown-grace-seconds"), help: "After the drain, hard cap for in-flight requests.") var shutdownGraceSeconds: Double = defaults.server.shutdownGraceSeconds
+    @Option(name: .customLong("max-connections"), help: "Open connections across listeners.") var maxConnections: Int = defaults.server.maxConnections
+    @Option(name: .customLong("max-header-bytes")) var maxHeaderBytes: Int = defaults.server.maxHeaderBytes
+    @Option(name: .customLong("max-admission-body-bytes")) var maxAdmissionBodyBytes: Int = defaults.bodyLimits.admissionBytes
+    @Option(name: .customLong("max-conversion-body-bytes")) var maxConversionBodyBytes: Int = defaults.bodyLimits.conversionBytes
+    @Option(name: .customLong("tls-handshake-timeout-seconds")) var tlsHandshakeTimeout: Double = defaults.server.tlsHandshakeTimeout
+    @Option(name: .customLong("request-header-timeout-seconds")) var requestHeaderTimeout: Double = defaults.server.requestHeaderTimeout
+    @Option(name: .customLong("body-read-timeout-seconds")) var bodyReadTimeout: Double = defaults.server.bodyReadTimeout
+    @Option(name: .customLong("idle-timeout-seconds"), help: "Keep-alive idle timeout (keep it above the apiserver's 90 s).") var idleTimeout: Double = defaults.server.keepAliveIdleTimeout
     @Option(name: .customLong("io-threads"), help: "Event-loop threads (default: one per core).") var ioThreads: Int?
     @Option(name: .customLong("worker-threads"), help: "Handler threads (default: max(2, cores)).") var workerThreads: Int?
-    @Option(name: .customLong("cert-poll-seconds"), help: "Re-read the cert dir this often besides inotify.") var certPollSeconds: Double = 10
+    @Option(name: .customLong("cert-poll-seconds"), help: "Re-read the cert dir this often besides inotify.") var certPollSeconds: Double = defaults.certPollSeconds
     @Option(name: .customLong("malloc-tcache-count"),
             help: "glibc per-thread cache entries per block size, set by re-executing with GLIBC_TUNABLES (0 = glibc's default; a tcache_count already in GLIBC_TUNABLES wins).")
     var mallocTcacheCount: Int = AllocatorTuning.defaultTcacheCount
@@ -87,7 +89,7 @@ struct WebhookCommand: AsyncParsableCommand {
             logger.info("allocator: glibc tcache_count=\(count)")
         }
 
-        var options = WebhookOptions()
+        var options = Self.defaults
         options.port = port
         options.bindAddress = bindAddress
         options.certDir = certDir

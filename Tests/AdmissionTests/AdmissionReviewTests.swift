@@ -30,7 +30,7 @@ final class AdmissionReviewTests: XCTestCase {
         XCTAssertNotNil(review.request.oldObject)
     }
 
-    /// kube-rs's captured Pod CREATE request (webhook-protocol.md §1.1), trimmed: a real apiserver body.
+    /// kube-rs's captured Pod CREATE request, trimmed: a real apiserver body.
     func testParsesARealApiserverBody() throws {
         let body = #"""
         {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"0df28fbd-5f5f-11e8-bc74-36e6bb280816","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"requestKind":{"group":"","version":"v1","kind":"Pod"},"requestResource":{"group":"","version":"v1","resource":"pods"},"namespace":"dmitry","operation":"CREATE","userInfo":{"username":"system:serviceaccount:kube-system:replicaset-controller","uid":"a7e0ab33-5f29-11e8-8a3c-36e6bb280816","groups":["system:serviceaccounts","system:serviceaccounts:kube-system","system:authenticated"]},"object":{"metadata":{"generateName":"nginx-deployment-6c54bd5869-","creationTimestamp":null},"spec":{"containers":[{"name":"nginx","image":"nginx:1.7.9"}]},"status":{}},"oldObject":null,"dryRun":false,"options":{"kind":"CreateOptions","apiVersion":"meta.k8s.io/v1"}}}

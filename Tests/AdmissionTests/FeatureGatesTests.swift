@@ -2,7 +2,7 @@ import XCTest
 @testable import Admission
 @testable import Conversion
 
-/// `--feature-gates` parsing and the defaults of kuberay-raycluster.md §2.3.
+/// `--feature-gates` parsing and KubeRay's defaults.
 final class FeatureGatesTests: XCTestCase {
     func testDefaultsMatchKubeRay() {
         let gates = FeatureGates()

@@ -51,7 +51,7 @@ enum ManifestFixtures {
 
         """
 
-    /// The original Ray operator's `mini` sample (seed-ray-operator.md §5).
+    /// The original Ray operator's `mini` sample.
     static let alphaYAML = """
         apiVersion: ray.io/v1alpha1
         kind: RayCluster

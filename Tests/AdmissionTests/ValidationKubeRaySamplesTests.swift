@@ -4,7 +4,7 @@ import RayAPI
 @testable import Admission
 @testable import Conversion
 
-/// Shapes of KubeRay's samples (ray-operator/config/samples, reference §7), written as YAML: with
+/// Shapes of KubeRay's samples (ray-operator/config/samples), written as YAML: with
 /// the default gates the ones KubeRay's reconciler accepts are accepted, and the four gated
 /// features are refused with KubeRay's message until their gate is on.
 final class ValidationKubeRaySamplesTests: XCTestCase {

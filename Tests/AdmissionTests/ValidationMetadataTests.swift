@@ -4,7 +4,7 @@ import RayAPI
 @testable import Admission
 @testable import Conversion
 
-/// W1–W3 (KubeRay's webhook, §6.1 and TestValidateRayClusterSpecNames) and our group-name rules.
+/// W1–W3 (KubeRay's webhook and its TestValidateRayClusterSpecNames) and our group-name rules.
 final class ValidationMetadataTests: XCTestCase {
     static let dns1035 = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
     static let dns1123 = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"

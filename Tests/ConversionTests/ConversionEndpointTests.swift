@@ -4,7 +4,7 @@ import XCTest
 import JSON
 import RayAPI
 
-/// `/convert` as the API server calls it (webhook-protocol.md §1.5).
+/// `/convert` as the API server calls it.
 final class ConversionEndpointTests: XCTestCase {
     func review(_ objects: [JSONValue], to version: String, uid: String = "705ab4f5-6393-11e8-b7cc-42010a800002") -> [UInt8] {
         JSONValue.object(JSONObject([

@@ -1,4 +1,4 @@
-// Realistic KubeRay ray.io/v1 manifests, modelled on KubeRay's samples (kuberay-raycluster.md §7),
+// Realistic KubeRay ray.io/v1 manifests, modelled on KubeRay's samples,
 // the way clusters are written today: several containers, sidecars, generated `ray start`, etc.
 
 enum KubeRayManifests {

@@ -4,7 +4,7 @@ import XCTest
 import JSON
 import RayAPI
 
-/// The original operator's three samples (issue 5, "how it will be judged").
+/// The original operator's three samples.
 final class SeedSampleConversionTests: XCTestCase {
     func testSamplesRoundTripExactlyThroughV1() {
         for sample in SeedSamples.all {

@@ -1,4 +1,4 @@
-// The original Ray operator's three samples (seed-ray-operator.md §5), as its users have them.
+// The original Ray operator's three samples, as its users have them.
 
 enum SeedSamples {
     static let headCommand = "ray start --head --block --redis-port=6379 --node-ip-address=$MY_POD_IP --object-manager-port=12345 --node-manager-port=12346 --object-store-memory=100000000 --num-cpus=1"

@@ -3,7 +3,7 @@ import JSON
 import RayAPI
 import XCTest
 
-/// The committed CRD is exactly what crd-gen generates now, and has the facts of issue 6.
+/// The committed CRD is exactly what crd-gen generates now, and has the names, versions and columns users rely on.
 /// No API server needed.
 final class GeneratedCRDTests: XCTestCase {
     static let crdPath = "config/crd/bases/ray.io_rayclusters.yaml"
@@ -105,7 +105,7 @@ final class GeneratedCRDTests: XCTestCase {
                             "head pod IP", "head service IP"])
             XCTAssertEqual(columns.first?["jsonPath"] as? String, ".status.desiredWorkerReplicas")
         }
-        // v1: KubeRay's required lists and persisted defaults (kuberay-raycluster.md §3.1).
+        // v1: KubeRay's required lists and persisted defaults.
         let v1 = try XCTUnwrap(JSON.at(versions[0], "schema", "openAPIV3Schema"))
         XCTAssertEqual(JSON.at(v1, "properties", "spec", "required") as? [String], ["headGroupSpec"])
         let worker = JSON.at(v1, "properties", "spec", "properties", "workerGroupSpecs", "items")

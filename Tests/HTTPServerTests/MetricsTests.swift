@@ -240,3 +240,16 @@ extension ServerPartsSupport {
         }
     }
 }
+
+final class MetricsRemovalTests: XCTestCase {
+    func testRemovedSeriesIsNotRenderedAndComesBackFresh() {
+        let registry = MetricsRegistry()
+        registry.gauge("kuberay_cluster_info", help: "h", labels: ["name": "a"]).set(1)
+        registry.gauge("kuberay_cluster_info", help: "h", labels: ["name": "b"]).set(1)
+        registry.remove("kuberay_cluster_info", labels: ["name": "a"])
+        let text = registry.render()
+        XCTAssertFalse(text.contains(#"name="a""#), text)
+        XCTAssertTrue(text.contains(#"kuberay_cluster_info{name="b"} 1"#), text)
+        XCTAssertEqual(registry.gauge("kuberay_cluster_info", help: "h", labels: ["name": "a"]).value, 0)
+    }
+}

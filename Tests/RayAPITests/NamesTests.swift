@@ -5,7 +5,7 @@ import XCTest
 /// The names both the webhook/conversion and the reconciler rely on.
 final class NamesTests: XCTestCase {
     func testSeedREADMENames() {
-        // DESIGN §5 / the original operator's README: mini sample.
+        // The original operator's README: mini sample.
         XCTAssertEqual(RayNaming.podName(cluster: "raycluster-sample", group: "head-group", type: .head, index: 0),
                        "raycluster-sample-head-group-head-0")
         XCTAssertEqual(RayNaming.podName(cluster: "raycluster-sample", group: "small-group", type: .worker, index: 0),

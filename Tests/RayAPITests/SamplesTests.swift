@@ -139,7 +139,7 @@ final class SamplesTests: XCTestCase {
         }
     }
 
-    /// The original operator's samples, as seed-ray-operator.md §5 describes them.
+    /// The original operator's samples, as its repository has them.
     func testSeedSamplesAreTheOriginals() throws {
         let expectedGroups: [String: [(group: String, type: String, cpu: String, memory: String, storage: String)]] = [
             "ray_v1_raycluster.mini.yaml": [

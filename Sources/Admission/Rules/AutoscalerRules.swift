@@ -1,5 +1,14 @@
 import JSON
 
+/// What the autoscaler rules read of `spec.autoscalerOptions`.
+struct AutoscalerFacts {
+    var present = false
+    var version: String?
+    var idleTimeoutSeconds: Int64?
+    var env: [EnvFact] = []
+    var mounts: [MountFact] = []
+}
+
 /// S36–S43: worker group suspension and the in-tree autoscaler (v1/v2 selection, restart
 /// policies, options).
 enum AutoscalerRules {
@@ -26,7 +35,7 @@ enum AutoscalerRules {
                 errors.append(.forbidden(w.path + ".suspend", "worker group \(w.groupName) cannot be suspended with Autoscaler enabled"))
             }
             // S39
-            if facts.autoscalerVersion != nil, let e = headEnv {
+            if facts.autoscaler.version != nil, let e = headEnv {
                 errors.append(.forbidden(RulePaths.headEnv(e.index),
                     "both .spec.autoscalerOptions.version and head Pod env var RAY_enable_autoscaler_v2 are set, please only use the former"))
             }
@@ -46,12 +55,12 @@ enum AutoscalerRules {
             }
         }
         // S42 (any autoscaler version)
-        if let idle = facts.autoscalerIdleTimeoutSeconds, idle < 0 {
+        if let idle = facts.autoscaler.idleTimeoutSeconds, idle < 0 {
             errors.append(.invalid("spec.autoscalerOptions.idleTimeoutSeconds", .integer(idle),
                                    "autoscalerOptions.idleTimeoutSeconds must be non-negative, got \(idle)"))
         }
         // S43
-        for e in facts.autoscalerEnv where e.name == "KUBERAY_GEN_AUTOSCALER_START_CMD" {
+        for e in facts.autoscaler.env where e.name == "KUBERAY_GEN_AUTOSCALER_START_CMD" {
             errors.append(.forbidden("spec.autoscalerOptions.env[\(e.index)]",
                 "autoscalerOptions.env must not contain KUBERAY_GEN_AUTOSCALER_START_CMD: it is managed by KubeRay and injected automatically into the autoscaler container"))
         }
@@ -59,7 +68,7 @@ enum AutoscalerRules {
 
     /// KubeRay's V1 warning: worker groups with a restart policy other than Never under autoscaler v1.
     static func v1RestartPolicyGroups(_ facts: ClusterFacts) -> [String] {
-        guard facts.enableInTreeAutoscaling, facts.autoscalerVersion == "v1" else { return [] }
+        guard facts.enableInTreeAutoscaling, facts.autoscaler.version == "v1" else { return [] }
         var names: [String] = []
         for w in facts.workers {
             if let policy = w.common.template.restartPolicy, !policy.isEmpty, policy != "Never" {

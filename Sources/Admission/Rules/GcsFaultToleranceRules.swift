@@ -1,5 +1,21 @@
 import JSON
 
+/// What the GCS fault-tolerance rules read of `spec.gcsFaultToleranceOptions`.
+struct GcsFaultToleranceFacts {
+    var present = false
+    /// "" when absent (which means redis).
+    var backend = ""
+    var redisUsernameSet = false
+    var redisPasswordSet = false
+    var redisAddress = ""
+    var externalStorageNamespace = ""
+    var storagePresent = false
+    var storageClaimName = ""
+    var storageSizeSet = false
+    var storageClassSet = false
+    var storageAccessModesSet = false
+}
+
 /// S19–S35: GCS fault tolerance (the deprecated annotation, `gcsFaultToleranceOptions` with the
 /// redis and embedded rocksdb backends, and the head settings they take over).
 enum GcsFaultToleranceRules {
@@ -10,7 +26,7 @@ enum GcsFaultToleranceRules {
     static func check(_ facts: ClusterFacts, gates: FeatureGates, into errors: inout [FieldError]) {
         let headEnv = facts.head.template.rayContainer
         let headParams = facts.head.rayStartParams
-        let options = facts.gcsOptionsPresent
+        let options = facts.gcs.present
         let annotation = facts.annotations.value(for: ftEnabledAnnotation) ?? ""
 
         // S19
@@ -45,9 +61,9 @@ enum GcsFaultToleranceRules {
                 errors.append(.forbidden(RulePaths.annotation(externalStorageNamespaceAnnotation),
                     "cannot set `ray.io/external-storage-namespace` annotation when GcsFaultToleranceOptions is enabled - use GcsFaultToleranceOptions.ExternalStorageNamespace instead"))
             }
-            if facts.gcsBackend == "rocksdb" {
+            if facts.gcs.backend == "rocksdb" {
                 checkEmbedded(facts, gates: gates, into: &errors)
-            } else if facts.gcsStoragePresent {
+            } else if facts.gcs.storagePresent {
                 // S34
                 errors.append(.forbidden(optionsPath + ".storage",
                     "cannot set GcsFaultToleranceOptions.Storage when backend is 'redis' - it only applies to the 'rocksdb' backend"))
@@ -71,21 +87,21 @@ enum GcsFaultToleranceRules {
                 "the embedded RocksDB GCS fault tolerance backend (GcsFaultToleranceOptions.Backend: 'rocksdb') requires the GCSFaultToleranceEmbeddedStorage feature gate to be enabled"))
             return
         }
-        if !facts.gcsRedisAddress.isEmpty {
+        if !facts.gcs.redisAddress.isEmpty {
             errors.append(.forbidden(optionsPath + ".redisAddress", "cannot set GcsFaultToleranceOptions.RedisAddress when backend is 'rocksdb'"))
         }
-        if facts.gcsRedisUsernameSet {
+        if facts.gcs.redisUsernameSet {
             errors.append(.forbidden(optionsPath + ".redisUsername", "cannot set GcsFaultToleranceOptions.RedisUsername when backend is 'rocksdb'"))
         }
-        if facts.gcsRedisPasswordSet {
+        if facts.gcs.redisPasswordSet {
             errors.append(.forbidden(optionsPath + ".redisPassword", "cannot set GcsFaultToleranceOptions.RedisPassword when backend is 'rocksdb'"))
         }
-        if !facts.gcsExternalStorageNamespace.isEmpty {
+        if !facts.gcs.externalStorageNamespace.isEmpty {
             errors.append(.forbidden(optionsPath + ".externalStorageNamespace",
                                      "cannot set GcsFaultToleranceOptions.ExternalStorageNamespace when backend is 'rocksdb'"))
         }
-        if !facts.gcsStorageClaimName.isEmpty,
-           facts.gcsStorageSizeSet || facts.gcsStorageClassSet || facts.gcsStorageAccessModesSet
+        if !facts.gcs.storageClaimName.isEmpty,
+           facts.gcs.storageSizeSet || facts.gcs.storageClassSet || facts.gcs.storageAccessModesSet
         {
             errors.append(.forbidden(optionsPath + ".storage.claimName",
                 "GcsFaultToleranceOptions.Storage.ClaimName is mutually exclusive with size, storageClassName, and accessModes"))

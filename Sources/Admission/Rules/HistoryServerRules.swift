@@ -1,5 +1,13 @@
 import JSON
 
+/// What the history-server rules read of `spec.historyServerOptions`.
+struct HistoryServerFacts {
+    var present = false
+    var collectorPresent = false
+    var collectorImage: String?
+    var collectorEnv: [EnvFact] = []
+}
+
 /// S44–S54: the history server collector sidecar (`spec.historyServerOptions`).
 enum HistoryServerRules {
     static let path = "spec.historyServerOptions"
@@ -10,22 +18,22 @@ enum HistoryServerRules {
                               "RAY_ROLE", "OWNER_KIND", "OWNER_NAME", "EVENTS_PORT"]
 
     static func check(_ facts: ClusterFacts, gates: FeatureGates, into errors: inout [FieldError]) {
-        guard facts.historyServerPresent else { return }
+        guard facts.historyServer.present else { return }
         // S44: with the gate off, only this is reported.
         guard gates.isEnabled(.rayClusterHistoryServer) else {
             errors.append(.forbidden(path, "RayClusterHistoryServer feature gate is not enabled"))
             return
         }
         // S45
-        guard facts.collectorPresent else {
+        guard facts.historyServer.collectorPresent else {
             errors.append(.required(collectorPath, "historyServerOptions.collectorOptions must be set"))
             return
         }
         // S46
-        if (facts.collectorImage ?? "").isEmpty {
+        if (facts.historyServer.collectorImage ?? "").isEmpty {
             errors.append(.required(collectorPath + ".image", "historyServerOptions.collectorOptions.image must be set"))
         }
-        let env = facts.collectorEnv
+        let env = facts.historyServer.collectorEnv
         // S47
         for name in reservedEnv {
             if let e = env.first(where: { $0.name == name }) {

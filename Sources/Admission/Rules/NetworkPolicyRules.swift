@@ -1,20 +1,41 @@
 import JSON
 
+/// What the network-policy rules read of `spec.networkPolicy`.
+struct NetworkPolicyFacts {
+    var present = false
+    /// nil means the CRD default, DenyAll.
+    var mode: String?
+    var head = NetworkPolicyRulesFacts()
+    var worker = NetworkPolicyRulesFacts()
+    var groups: [NetworkPolicyGroupFacts] = []
+}
+
+struct NetworkPolicyRulesFacts {
+    var hasIngressRules = false
+    var hasEgressRules = false
+}
+
+struct NetworkPolicyGroupFacts {
+    var index: Int
+    var groupName: String
+    var rules: NetworkPolicyRulesFacts
+}
+
 /// S61–S65: `spec.networkPolicy` (gate, mode conflicts, group names it refers to).
 enum NetworkPolicyRules {
     static let path = "spec.networkPolicy"
 
     static func check(_ facts: ClusterFacts, gates: FeatureGates, into errors: inout [FieldError]) {
-        guard facts.networkPolicyPresent else { return }
+        guard facts.networkPolicy.present else { return }
         // S61: with the gate off, only this is reported.
         guard gates.isEnabled(.rayClusterNetworkPolicy) else {
             errors.append(.forbidden(path, "spec.networkPolicy requires the RayClusterNetworkPolicy feature gate to be enabled"))
             return
         }
-        let mode = facts.networkPolicyMode ?? "DenyAll"
+        let mode = facts.networkPolicy.mode ?? "DenyAll"
         // S62, S63
-        checkMode(mode, facts.networkPolicyHead, name: "head", into: &errors)
-        checkMode(mode, facts.networkPolicyWorker, name: "worker", into: &errors)
+        checkMode(mode, facts.networkPolicy.head, name: "head", into: &errors)
+        checkMode(mode, facts.networkPolicy.worker, name: "worker", into: &errors)
         // S64
         for w in facts.workers where w.groupNamePresent {
             let problems = NameChecks.dns1123Label(w.groupName)
@@ -26,7 +47,7 @@ enum NetworkPolicyRules {
         }
         // S65, and the CRD's list-map key uniqueness.
         var seen = Set<String>()
-        for g in facts.networkPolicyGroups {
+        for g in facts.networkPolicy.groups {
             let entryPath = path + ".workerGroups[\(g.index)]"
             if !seen.insert(g.groupName).inserted {
                 errors.append(.duplicate(entryPath, ["groupName": .string(g.groupName)]))

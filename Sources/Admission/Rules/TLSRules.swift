@@ -1,5 +1,11 @@
 import JSON
 
+/// What the TLS rules read of `spec.tlsOptions`.
+struct TLSFacts {
+    var present = false
+    var enabled = false
+}
+
 /// S66–S67: operator-managed mTLS (`spec.tlsOptions`): the gate, and the env variables and
 /// volume mounts the operator owns once TLS is on.
 enum TLSRules {
@@ -8,13 +14,13 @@ enum TLSRules {
     static let mountPath = "/etc/ray/tls"
 
     static func check(_ facts: ClusterFacts, gates: FeatureGates, into errors: inout [FieldError]) {
-        guard facts.tlsOptionsPresent else { return }
+        guard facts.tls.present else { return }
         // S66 (even with enabled: false)
         guard gates.isEnabled(.rayClusterMTLS) else {
             errors.append(.forbidden("spec.tlsOptions", "spec.tlsOptions requires the RayClusterMTLS feature gate to be enabled"))
             return
         }
-        guard facts.tlsEnabled else { return }
+        guard facts.tls.enabled else { return }
         // S67
         if let head = facts.head.template.rayContainer {
             checkContainer(head, path: RulePaths.headRayContainer, place: "head Pod", into: &errors)
@@ -25,11 +31,11 @@ enum TLSRules {
                                place: "worker group \"\(w.groupName)\"", into: &errors)
             }
         }
-        for e in facts.autoscalerEnv where managedEnv.contains(e.name) {
+        for e in facts.autoscaler.env where managedEnv.contains(e.name) {
             errors.append(.forbidden("spec.autoscalerOptions.env[\(e.index)]",
                 "cannot set \(e.name) environment variable in autoscalerOptions.env when tlsOptions is set - the operator manages TLS configuration for the autoscaler automatically"))
         }
-        for m in facts.autoscalerMounts {
+        for m in facts.autoscaler.mounts {
             if m.name == volumeName {
                 errors.append(.forbidden("spec.autoscalerOptions.volumeMounts[\(m.index)]",
                     "cannot use volume mount named \"ray-tls\" in autoscalerOptions.volumeMounts when tlsOptions is set - the operator manages TLS configuration automatically"))

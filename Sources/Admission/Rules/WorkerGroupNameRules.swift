@@ -78,7 +78,7 @@ extension WorkerGroupNameRules {
     }
 }
 
-/// Pod names a spec produces (DESIGN §5: `<cluster>-<group>-<type>-<index>`, lowest free index).
+/// Pod names a spec produces.
 ///
 /// Why no error here: with the cluster name a DNS-1035 label of at most 53 characters (W1/W2) and
 /// the lower-cased group name a DNS-1123 label (above), every pod name is a valid DNS-1123

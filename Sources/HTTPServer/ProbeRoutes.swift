@@ -1,11 +1,15 @@
-// Plain-HTTP routes beside the webhook: liveness, readiness (controller-runtime's healthz/readyz
-// answer "ok" with 200, and a failing check with 500), and Prometheus metrics.
-import HTTPServer
+// Plain-HTTP routes beside a process's main work (the webhook, the controller): liveness,
+// readiness (controller-runtime's healthz/readyz answer "ok" with 200, and a failing check with
+// 500), and Prometheus metrics.
 
 public enum ProbeRoutes {
-    /// `/healthz` is always ok while the process serves; `/readyz` only while `isReady()` (a
-    /// certificate is loaded, the TLS listener accepts, and no shutdown has begun).
-    public static func healthRouter(isReady: @escaping @Sendable () -> Bool) -> Router {
+    /// `/healthz` is always ok while the process serves; `/readyz` only while `isReady()`.
+    /// `notReady` names the failing check in the body (the webhook: no certificate, not listening,
+    /// or shutting down; the controller: caches not synced).
+    public static func healthRouter(
+        notReady: String = "webhook not ready (no certificate, not listening, or shutting down)",
+        isReady: @escaping @Sendable () -> Bool
+    ) -> Router {
         Router([
             Route("/healthz", methods: [.get], runsInline: true) { _ in
                 HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("ok".utf8))
@@ -14,7 +18,7 @@ public enum ProbeRoutes {
                 isReady()
                     ? HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("ok".utf8))
                     : HTTPResponse(status: 500, headers: [("Content-Type", "text/plain; charset=utf-8")],
-                                   body: Array("[-]webhook not ready (no certificate, not listening, or shutting down)\nreadyz check failed".utf8))
+                                   body: Array("[-]\(notReady)\nreadyz check failed".utf8))
             },
         ])
     }

@@ -1,0 +1,51 @@
+import Metrics
+
+/// controller-runtime's reconcile metrics, under its names, so dashboards carry over.
+public struct ControllerMetrics: Sendable {
+    public static let controllerName = "raycluster"
+    public let registry: MetricsRegistry
+    let success: Counter
+    let failure: Counter
+    let requeueAfter: Counter
+    let errors: Counter
+    let duration: Histogram
+    let activeWorkers: Gauge
+
+    public init(registry: MetricsRegistry, maxConcurrentReconciles: Int) {
+        self.registry = registry
+        let controller = ["controller": Self.controllerName]
+        let total = "controller_runtime_reconcile_total"
+        let totalHelp = "Total number of reconciliations per controller"
+        success = registry.counter(total, help: totalHelp, labels: ["controller": Self.controllerName, "result": "success"])
+        failure = registry.counter(total, help: totalHelp, labels: ["controller": Self.controllerName, "result": "error"])
+        requeueAfter = registry.counter(total, help: totalHelp, labels: ["controller": Self.controllerName, "result": "requeue_after"])
+        errors = registry.counter("controller_runtime_reconcile_errors_total", help: "Total number of reconciliation errors per controller", labels: controller)
+        duration = registry.histogram("controller_runtime_reconcile_time_seconds", help: "Length of time per reconciliation per controller",
+                                      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60],
+                                      labels: controller)
+        activeWorkers = registry.gauge("controller_runtime_active_workers", help: "Number of currently used workers per controller", labels: controller)
+        registry.gauge("controller_runtime_max_concurrent_reconciles", help: "Maximum number of concurrent reconciles per controller",
+                       labels: controller).set(Double(maxConcurrentReconciles))
+    }
+
+    func record(_ result: ReconcileResult, seconds: Double) {
+        duration.observe(seconds)
+        switch result {
+        case .done: success.increment()
+        case .requeueAfter: requeueAfter.increment()
+        case .failed:
+            failure.increment()
+            errors.increment()
+        }
+    }
+}
+
+/// What one pass asks of the queue.
+public enum ReconcileResult: Sendable, Equatable {
+    /// Converged (or nothing to do): forget the key's failures; look again after the periodic interval.
+    case done
+    /// Not done yet, nothing failed: look again after this many seconds.
+    case requeueAfter(Double)
+    /// Something failed: retry with the queue's per-key backoff.
+    case failed(String)
+}
