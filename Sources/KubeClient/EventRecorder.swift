@@ -7,7 +7,9 @@ import Glibc
 /// Records `events.k8s.io/v1` Events without ever blocking the caller.
 ///
 /// `event(…)` only takes a short lock: it checks the object's spam bucket and appends to a bounded
-/// queue (full: the event is dropped and counted). One thread drains the queue and writes:
+/// queue (full: the event is dropped and counted). One thread drains the queue, taking all of it
+/// at once (so at most two queues' worth of occurrences exist: one waiting, one being folded),
+/// folds the batch into the series cache (at most `maximumSeries` entries) and writes:
 /// - the first occurrence of (object, type, reason, action, note) creates an Event named
 ///   `<object name>.<random hex>`;
 /// - repeats within `seriesWindow` of the previous one fold into that Event's series: a merge

@@ -192,8 +192,9 @@ public final class LeaderElector: Sendable {
                     s.statistics.acquisitions &+= 1
                 }
                 status?.set(1)
-                reportNewLeader()
+                // Started first: the workers should not wait for a bystander's notification.
                 for callback in callbacks.withLock({ $0.started }) { callback() }
+                reportNewLeader()
             case .finished:
                 reportNewLeader()
                 let pause = options.retryPeriod * (1 + Double.random(in: 0..<max(options.jitterFactor, .leastNonzeroMagnitude), using: &random))
