@@ -125,14 +125,14 @@ final class KubeHTTPClientBehaviourTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 1, "a fresh connection's timeout is not retried")
     }
 
-    func testCutBodiesAndBadJSONAreProtocolViolations() throws {
+    func testCutBodyIsATransportErrorAndBadJSONAProtocolViolation() throws {
         let server = try start { _, index in
             index == 0 ? .send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"kind\":", close: true)
                        : .send(ScriptedHTTPSServer.json("200 OK", "{not json"), close: false)
         }
         let client = try client(server)
         assertKubeError(try client.get(.pods, namespace: "ns", name: "p"), "cut body") {
-            guard case .protocolViolation(let message) = $0 else { return false }
+            guard case .transport(let message) = $0 else { return false }
             return message.contains("bytes of the body missing")
         }
         assertKubeError(try client.get(.pods, namespace: "ns", name: "p"), "bad JSON") {
