@@ -218,6 +218,47 @@ final class KubeHTTPClientBehaviourTests: XCTestCase {
         assertKubeError(try client.get(.pods, namespace: "ns", name: "p"), "after close") { $0 == .cancelled }
     }
 
+    /// Runs openssl (for a client certificate: the development certificate is a server certificate).
+    func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("openssl \(arguments.first ?? "") failed") }
+    }
+
+    func testClientCertificateAuthentication() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") else { throw XCTSkip("no openssl binary") }
+        let pki = directory + "/client-pki"
+        try FileManager.default.createDirectory(atPath: pki, withIntermediateDirectories: true)
+        try "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n".write(toFile: pki + "/client.ext", atomically: true, encoding: .utf8)
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                     "-subj", "/CN=client-ca", "-keyout", pki + "/ca.key", "-out", pki + "/ca.crt"])
+        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=ray-operator/O=system:masters",
+                     "-keyout", pki + "/client.key", "-out", pki + "/client.csr"])
+        try openssl(["x509", "-req", "-in", pki + "/client.csr", "-CA", pki + "/ca.crt", "-CAkey", pki + "/ca.key", "-CAcreateserial",
+                     "-days", "1", "-extfile", pki + "/client.ext", "-out", pki + "/client.crt"])
+        let server = try ScriptedHTTPSServer(directory: directory + "/server", clientCAPath: pki + "/ca.crt") { _, _ in
+            .send(ScriptedHTTPSServer.json("200 OK", Self.pod), close: false)
+        }
+        self.server = server
+        var configuration = KubeConfiguration(server: ServerAddress(host: "127.0.0.1", port: server.port),
+                                              certificateAuthorityPEM: server.certificateAuthorityPEM)
+        let anonymous = try KubeHTTPClient(configuration: configuration, options: KubeClientOptions(qps: 0))
+        assertKubeError(try anonymous.get(.pods, namespace: "ns", name: "p"), "no client certificate") {
+            guard case .transport = $0 else { return false }
+            return true
+        }
+        configuration.clientCertificatePEM = Array(try String(contentsOfFile: pki + "/client.crt", encoding: .utf8).utf8)
+        configuration.clientKeyPEM = Array(try String(contentsOfFile: pki + "/client.key", encoding: .utf8).utf8)
+        let authenticated = try KubeHTTPClient(configuration: configuration, options: KubeClientOptions(qps: 0))
+        XCTAssertEqual(try authenticated.get(.pods, namespace: "ns", name: "p")["metadata"]?["name"]?.stringValue, "p")
+        XCTAssertNil(server.requests.last?.header("authorization"), "no token configured, none sent")
+    }
+
     func testUnusableCredentialsFailAtConstruction() {
         let bad = KubeConfiguration(server: ServerAddress(host: "127.0.0.1", port: 1), certificateAuthorityPEM: Array("not a certificate".utf8))
         XCTAssertThrowsError(try KubeHTTPClient(configuration: bad)) { error in

@@ -43,9 +43,10 @@ final class ScriptedHTTPSServer: @unchecked Sendable {
     private let handler: @Sendable (Request, Int) -> Reply
 
     /// `handler(request, index)`: `index` counts requests over all connections, from 0.
-    init(directory: String, handler: @escaping @Sendable (Request, Int) -> Reply) throws {
+    /// With `clientCAPath`, clients must present a certificate signed by that CA.
+    init(directory: String, clientCAPath: String? = nil, handler: @escaping @Sendable (Request, Int) -> Reply) throws {
         let files = try DevelopmentCertificate.generate(hosts: ["127.0.0.1"], into: directory)
-        context = try TLSContext.load(TLSFiles(certificatePath: files.certPath, keyPath: files.keyPath))
+        context = try TLSContext.load(TLSFiles(certificatePath: files.certPath, keyPath: files.keyPath, clientCAPath: clientCAPath))
         certificateAuthorityPEM = Array(try String(contentsOfFile: files.caPath, encoding: .utf8).utf8)
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
