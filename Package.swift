@@ -81,6 +81,9 @@ let package = Package(
                           path: "Benchmarks/conversion-bench"),
         // The HTTPS server alone, serving a fixed 1 KB answer, for benchmarks/server-bench.sh.
         .executableTarget(name: "server-bench", dependencies: ["HTTPServer", "TLS", .product(name: "Logging", package: "swift-log")], path: "Benchmarks/server-bench"),
+        // Pod creates per second through KubeHTTPClient, for benchmarks/kube-client-bench.sh.
+        .executableTarget(name: "kube-client-bench", dependencies: ["JSON", "KubeClient", "Threads"],
+                          path: "Benchmarks/kube-client-bench"),
         // Writes config/crd/bases/ray.io_rayclusters.yaml from the RayAPI schema.
         .executableTarget(name: "crd-gen", dependencies: ["JSON", "RayAPI"]),
 

@@ -51,14 +51,15 @@ package struct HTTPBodyDecoder: Sendable {
     }
 
     /// The connection reached its end. Completes an until-close body; any other unfinished body
-    /// was cut short.
+    /// was cut short, which is a transport failure (the connection broke: a restarting server, a
+    /// reset), not a malformed answer.
     package mutating func endOfInput() throws(KubeError) {
         switch mode {
         case .empty: return
         case .length(let remaining):
-            if remaining > 0 { throw KubeError.protocolViolation("connection closed with \(remaining) bytes of the body missing") }
+            if remaining > 0 { throw KubeError.transport("connection closed with \(remaining) bytes of the body missing") }
         case .chunked(let decoder):
-            if let reason = decoder.truncationReason { throw KubeError.protocolViolation("connection closed early: \(reason)") }
+            if let reason = decoder.truncationReason { throw KubeError.transport("connection closed early: \(reason)") }
         case .untilClose:
             mode = .untilClose(ended: true)
         }

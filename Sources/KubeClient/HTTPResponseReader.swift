@@ -71,7 +71,7 @@ package struct HTTPResponseReader {
                 if unconsumedByteCount == 0 && !receivedResponseBytes {
                     throw KubeError.transport("connection closed by the server before any response")
                 }
-                throw KubeError.protocolViolation("connection closed inside the response head")
+                throw KubeError.transport("connection closed inside the response head")
             }
         }
     }

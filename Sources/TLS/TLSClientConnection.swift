@@ -285,7 +285,9 @@ public final class TLSClientConnection: @unchecked Sendable {
     private static func finishConnect(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: socklen_t, timeout: Double) -> String? {
         if Glibc.connect(fd, address, length) == 0 { return nil }
         guard errno == EINPROGRESS else { return String(cString: strerror(errno)) }
-        let deadline = monotonicSeconds() + max(timeout, 0.001)
+        // a timeout that is not a usable number waits a day at most rather than trapping below
+        let bounded = timeout.isFinite ? min(max(timeout, 0.001), 86_400) : 86_400
+        let deadline = monotonicSeconds() + bounded
         while true {
             let remaining = deadline - monotonicSeconds()
             if remaining <= 0 { return "connect timed out after \(formatSeconds(timeout)) s" }
