@@ -20,4 +20,14 @@ extern int pthread_setname_np(pthread_t thread, const char *name);
 static inline int clinux_set_thread_name(pthread_t thread, const char *name) {
     return pthread_setname_np(thread, name);
 }
+
+// glibc's allocator controls (malloc.h is not part of the Glibc module): a fixed mmap threshold,
+// and returning free heap pages to the system after a burst.
+#include <malloc.h>
+static inline int clinux_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+}
+static inline int clinux_malloc_trim(void) {
+    return malloc_trim(0);
+}
 #endif

@@ -40,10 +40,24 @@ struct ConnectionTransport {
         self.healthy = true
     }
 
-    /// TLS server side over `fd` with the given SSL_CTX (`TLSContext.context`); nil if OpenSSL
-    /// cannot allocate. The SSL keeps its own reference on the SSL_CTX.
-    init?(tlsFD fd: Int32, sslContext: OpaquePointer) {
-        guard let ssl = SSL_new(sslContext) else {
+    /// The SSL_CTX of a TLS connection whose session is not created yet (see `init(tlsFD:)`).
+    private var pendingContext: OpaquePointer?
+
+    /// TLS server side over `fd` with the given SSL_CTX (`TLSContext.context`). The session (the
+    /// `SSL` object, and the record buffers its first read allocates: ~40 KB together) is made
+    /// only when the client's first bytes arrive, so a connection that never sends anything costs
+    /// no more than an idle one: bare connections opened by the thousand cannot exhaust memory.
+    /// The caller keeps the SSL_CTX alive until the connection closes.
+    init(tlsFD fd: Int32, sslContext: OpaquePointer) {
+        self.fd = fd
+        self.ssl = nil
+        self.pendingContext = sslContext
+    }
+
+    /// Creates the session. Nil if OpenSSL cannot allocate. The SSL keeps its own reference on
+    /// the SSL_CTX.
+    private static func makeSession(fd: Int32, context: OpaquePointer) -> OpaquePointer? {
+        guard let ssl = SSL_new(context) else {
             ERR_clear_error()
             return nil
         }
@@ -54,11 +68,13 @@ struct ConnectionTransport {
         }
         _ = shim_SSL_set_mode(ssl, shim_SSL_MODE_nonblocking_writes())
         SSL_set_accept_state(ssl)
-        self.fd = fd
-        self.ssl = ssl
+        return ssl
     }
 
-    var isTLS: Bool { ssl != nil }
+    /// Whether the client has sent anything yet (a TLS session exists, or the connection is plain).
+    var hasReceivedBytes: Bool { pendingContext == nil }
+
+    var isTLS: Bool { ssl != nil || pendingContext != nil }
 
     /// The protocol ALPN selected ("http/1.1"), if any.
     var negotiatedALPN: String? {
@@ -71,6 +87,22 @@ struct ConnectionTransport {
     }
 
     mutating func handshake() -> HandshakeResult {
+        if let context = pendingContext {
+            // No session before the first byte: peek (nothing is consumed) to learn whether one arrived.
+            var byte: UInt8 = 0
+            let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
+            if n == 0 { return .failed("closed before the TLS handshake") }
+            if n < 0 {
+                let code = errno
+                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return .wouldBlock }
+                return .failed("recv: \(String(cString: strerror(code)))")
+            }
+            guard let made = ConnectionTransport.makeSession(fd: fd, context: context) else {
+                return .failed("SSL_new: out of memory")
+            }
+            ssl = made
+            pendingContext = nil
+        }
         guard let ssl else { return .done }
         let rc = SSL_do_handshake(ssl)
         if rc == 1 {
@@ -122,6 +154,7 @@ struct ConnectionTransport {
     /// Sends close_notify when the session is healthy (one attempt, no waiting for the peer's),
     /// then frees the session. The caller closes the socket.
     mutating func shutdownTLS() {
+        pendingContext = nil
         guard let ssl else { return }
         if healthy {
             _ = SSL_shutdown(ssl)

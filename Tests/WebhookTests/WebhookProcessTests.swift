@@ -95,7 +95,7 @@ final class WebhookProcessTests: XCTestCase {
         DispatchQueue.global().async { process.shutdown(); done.signal() }
         usleep(50_000)
         let ready = curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(health)/readyz"]).stdout
-        XCTAssertEqual(ready, "500")
+        XCTAssertEqual(ready, "503")
         done.wait()
     }
 

@@ -65,7 +65,7 @@ final class WebhookShutdownTests: XCTestCase {
         webhook.signal(SIGTERM)
         usleep(200_000)
         let ready = webhookRun(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(healthPort)/readyz"])
-        XCTAssertEqual(ready.stdout, "500", "readiness must fail at once after SIGTERM")
+        XCTAssertEqual(ready.stdout, "503", "readiness must fail at once after SIGTERM")
         load.wait(timeout: 60)
         let status = webhook.wait(timeout: 30)
         XCTAssertEqual(load.stdout, "True 0 True []\n", load.stderr)
