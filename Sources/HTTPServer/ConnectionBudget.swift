@@ -20,7 +20,7 @@ extension Connection {
                 + "more than the server's whole in-flight memory budget of \(budget.capacity) bytes (max-inflight-bytes)")
             return false
         }
-        if budget.reserve(cost) {
+        if budget.reserve(cost, small: length <= configuration.smallBodyBytes) {
             reservedBytes = cost
             return true
         }
@@ -34,7 +34,8 @@ extension Connection {
     /// Tries again to reserve what this waiting request needs; reads its body when it fits.
     func retryBudget() {
         guard state == .readingBody, let request, request.awaitingBudget > 0 else { return }
-        guard loop.core.budget.reserve(request.awaitingBudget) else { return }
+        let small = (head?.contentLength ?? Int.max) <= configuration.smallBodyBytes
+        guard loop.core.budget.reserve(request.awaitingBudget, small: small) else { return }
         reservedBytes = request.awaitingBudget
         stopWaitingForBudget()
         startReadingBody()

@@ -10,29 +10,44 @@ import Synchronization
 /// that does not fit waits, without reading, until others finish or its deadline passes
 /// (then 503); one that could never fit is refused at once with 503. Either way the process
 /// stays within its memory limit.
+///
+/// Small requests (an AdmissionReview is ~10 KB) may go `smallHeadroom` bytes beyond the
+/// capacity: clients that announce big bodies and then send them slowly can fill the capacity
+/// until their body deadlines cut them off, but cannot make the API server's ordinary reviews wait.
 final class InflightBudget: Sendable {
     /// Total bytes; 0 or less turns the budget off.
     let capacity: Int
+    /// Extra room only small requests may use.
+    let smallHeadroom: Int
     private let used = Atomic<Int>(0)
     /// Connections waiting for room: the loops retry them when bytes are released.
     let waiters = Atomic<Int>(0)
     /// Bumped on every release, so a loop can tell cheaply whether retrying its waiters may help.
     let releases = Atomic<UInt64>(0)
 
-    init(capacity: Int) {
+    init(capacity: Int, smallHeadroom: Int = 0) {
         self.capacity = capacity
+        self.smallHeadroom = max(0, smallHeadroom)
+    }
+
+    /// The headroom for small requests at a given capacity: an eighth of it, at most 16 MiB
+    /// (taken from the process's reserve, which the idle webhook leaves mostly unused).
+    static func headroom(forCapacity capacity: Int) -> Int {
+        min(capacity / 8, 16 << 20)
     }
 
     var isEnabled: Bool { capacity > 0 }
     var inUse: Int { used.load(ordering: .relaxed) }
 
-    /// Takes `bytes` if they fit now. Always succeeds for 0 bytes or a disabled budget.
-    func reserve(_ bytes: Int) -> Bool {
+    /// Takes `bytes` if they fit now (a small request may use the headroom too). Always succeeds
+    /// for 0 bytes or a disabled budget.
+    func reserve(_ bytes: Int, small: Bool = false) -> Bool {
         guard isEnabled, bytes > 0 else { return true }
+        let limit = small ? capacity &+ smallHeadroom : capacity
         var current = used.load(ordering: .relaxed)
         while true {
             let (sum, overflow) = current.addingReportingOverflow(bytes)
-            guard !overflow, sum <= capacity else { return false }
+            guard !overflow, sum <= limit else { return false }
             let (exchanged, original) = used.compareExchange(expected: current, desired: sum, ordering: .acquiringAndReleasing)
             if exchanged { return true }
             current = original

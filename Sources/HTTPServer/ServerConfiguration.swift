@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// 55 MiB ConversionReview peaks at ~2.6× its size above the idle process, an AdmissionReview
     /// below that.
     public var inflightCostFactor: Int = 3
+    /// Bodies up to this size are "small" for the in-flight budget: they may use its headroom
+    /// (`InflightBudget`), so slow big bodies cannot make ordinary reviews (~10 KB) wait.
+    public var smallBodyBytes: Int = 64 * 1024
     /// Request line + headers (→ 431 above it).
     public var maxHeaderBytes: Int = 32 * 1024
     /// Number of header fields (→ 431 above it).

@@ -32,7 +32,8 @@ final class ServerCore: Sendable {
         self.stats = stats
         self.tls = Mutex(nil)
         self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker")
-        self.budget = InflightBudget(capacity: configuration.maxInflightBytes)
+        self.budget = InflightBudget(capacity: configuration.maxInflightBytes,
+                                     smallHeadroom: InflightBudget.headroom(forCapacity: configuration.maxInflightBytes))
         if configuration.returnsMemoryToSystem { MemoryReturn.configure() }
     }
 

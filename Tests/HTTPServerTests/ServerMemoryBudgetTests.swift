@@ -110,6 +110,15 @@ final class ServerMemoryBudgetTests: XCTestCase {
         XCTAssertFalse(budget.reserve(Int.max))
         XCTAssertEqual(InflightBudget.cost(ofBody: Int.max / 2, factor: 3), Int.max)
         XCTAssertTrue(InflightBudget(capacity: 0).reserve(1 << 40), "0 = unbounded")
+        // Small requests may use the headroom; others may not.
+        let headroom = InflightBudget(capacity: 100, smallHeadroom: 20)
+        XCTAssertTrue(headroom.reserve(100))
+        XCTAssertFalse(headroom.reserve(10))
+        XCTAssertTrue(headroom.reserve(10, small: true))
+        XCTAssertTrue(headroom.reserve(10, small: true))
+        XCTAssertFalse(headroom.reserve(1, small: true))
+        XCTAssertEqual(InflightBudget.headroom(forCapacity: 800), 100)
+        XCTAssertEqual(InflightBudget.headroom(forCapacity: 1 << 30), 16 << 20)
     }
 
     // MARK: - Requests against the budget
@@ -118,6 +127,7 @@ final class ServerMemoryBudgetTests: XCTestCase {
         var configuration = ServerConfiguration(ioThreads: 2, workerThreads: 2)
         configuration.maxInflightBytes = 100_000
         configuration.inflightCostFactor = 1
+        configuration.smallBodyBytes = 1000
         adjust(&configuration)
         var router = ServerTestRoutes.router
         let gate = scratch + "/release-hold"
@@ -202,6 +212,34 @@ final class ServerMemoryBudgetTests: XCTestCase {
         """, port: server.port)
         XCTAssertEqual(result.stdout, "503 True True\n", result.stderr)
         XCTAssertEqual(server.server.stats.budgetRefusals.load(ordering: .relaxed), 1)
+    }
+
+    /// A big body holding the whole budget does not make a small one wait.
+    func testSmallRequestUsesTheHeadroomWhileBigOnesWait() throws {
+        let server = try startServer {
+            $0.maxInflightBytes = 200_000
+            $0.smallBodyBytes = 10_000
+        }
+        let gate = scratch + "/release-hold"
+        defer { FileManager.default.createFile(atPath: gate, contents: Data()) }
+        let port = server.port
+        let holder = Thread {
+            _ = runPython(serverPythonPrelude + """
+            s = connect()
+            s.sendall(b"POST /hold HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 195000\\r\\n\\r\\n" + b"a" * 195000)
+            print(status_of(read_response(s)))
+            """, environment: ["SERVER_PORT": "\(port)"])
+        }
+        holder.start()
+        XCTAssertTrue(waitUntil { server.server.core.budget.inUse == 195_000 })
+        let result = py("""
+        s = connect()
+        body = b"[" + b"1," * 2999 + b"1]"
+        s.sendall(b"POST /echo HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
+        print(status_of(read_response(s)))
+        """, port: server.port)
+        XCTAssertEqual(result.stdout, "200\n", result.stderr)
+        XCTAssertEqual(server.server.stats.budgetWaits.load(ordering: .relaxed), 0)
     }
 
     func testChunkedBodyOverTheBudgetGets503() throws {
