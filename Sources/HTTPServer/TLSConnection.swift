@@ -44,9 +44,10 @@ struct ConnectionTransport {
     private var pendingContext: OpaquePointer?
 
     /// TLS server side over `fd` with the given SSL_CTX (`TLSContext.context`). The session (the
-    /// `SSL` object, and the record buffers its first read allocates: ~40 KB together) is made
-    /// only when the client's first bytes arrive, so a connection that never sends anything costs
-    /// no more than an idle one: bare connections opened by the thousand cannot exhaust memory.
+    /// `SSL` object, and the record buffers its first read allocates: ~45 KB together) is made
+    /// only when the client's whole first record has arrived (`firstRecordArrival`), so a
+    /// connection that sends nothing, or a part of a ClientHello, costs no more than an idle one:
+    /// such connections opened by the thousand cannot exhaust memory.
     /// The caller keeps the SSL_CTX alive until the connection closes.
     init(tlsFD fd: Int32, sslContext: OpaquePointer) {
         self.fd = fd
@@ -71,6 +72,40 @@ struct ConnectionTransport {
         return ssl
     }
 
+    enum FirstRecord: Equatable {
+        case waiting
+        case arrived
+        case closed
+        case failed(String)
+    }
+
+    /// Whether the client's first TLS record (its ClientHello) is entirely in the socket, looked
+    /// at without consuming it. Until then no session exists: a client that sends a few bytes of
+    /// a ClientHello and stops costs the kernel's socket buffer, not the ~45 KB of a session with
+    /// a half-read record. Anything that is not a plausible handshake record counts as arrived,
+    /// so OpenSSL refuses it at once.
+    static func firstRecordArrival(_ fd: Int32) -> FirstRecord {
+        var header: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &header) { recv(fd, $0.baseAddress, 5, Int32(MSG_PEEK)) }
+        if n == 0 { return .closed }
+        if n < 0 {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return .waiting }
+            return .failed("recv: \(String(cString: strerror(code)))")
+        }
+        if header.0 != 0x16 { return .arrived }
+        var complete = false
+        if n >= 5 {
+            let length = Int(header.3) << 8 | Int(header.4)
+            // A handshake record is at most 16 KiB of plaintext (RFC 8446, 5.1); a larger one is refused.
+            let available = Int(clinux_readable_bytes(fd))
+            complete = length > 16_384 || available < 0 || available >= 5 &+ length
+        }
+        if complete { return .arrived }
+        // A client that sent part of a record and closed will send no more.
+        return clinux_peer_closed(fd) != 0 ? .closed : .waiting
+    }
+
     /// Whether the client has sent anything yet (a TLS session exists, or the connection is plain).
     var hasReceivedBytes: Bool { pendingContext == nil }
 
@@ -88,14 +123,11 @@ struct ConnectionTransport {
 
     mutating func handshake() -> HandshakeResult {
         if let context = pendingContext {
-            // No session before the first byte: peek (nothing is consumed) to learn whether one arrived.
-            var byte: UInt8 = 0
-            let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
-            if n == 0 { return .failed("closed before the TLS handshake") }
-            if n < 0 {
-                let code = errno
-                if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return .wouldBlock }
-                return .failed("recv: \(String(cString: strerror(code)))")
+            switch ConnectionTransport.firstRecordArrival(fd) {
+            case .waiting: return .wouldBlock
+            case .closed: return .failed("closed before the TLS handshake")
+            case .failed(let reason): return .failed(reason)
+            case .arrived: break
             }
             guard let made = ConnectionTransport.makeSession(fd: fd, context: context) else {
                 return .failed("SSL_new: out of memory")

@@ -261,8 +261,9 @@ final class ServerMemoryBudgetTests: XCTestCase {
 
     // MARK: - Connections
 
-    /// A connection that has sent nothing holds no TLS session; the first byte creates it.
-    func testTLSSessionIsCreatedWhenTheFirstByteArrives() throws {
+    /// A connection holds no TLS session until its client's whole first record (the ClientHello)
+    /// has arrived; then the session is made.
+    func testTLSSessionIsCreatedWhenTheFirstRecordHasArrived() throws {
         let certificate = try ServerTestCertificate.make(in: scratch)
         let context = try TLSContext.load(certificate.files)
         var fds: [Int32] = [0, 0]
@@ -274,11 +275,32 @@ final class ServerMemoryBudgetTests: XCTestCase {
         XCTAssertFalse(transport.hasReceivedBytes)
         guard case .wouldBlock = transport.handshake() else { return XCTFail("no bytes yet: must wait") }
         XCTAssertFalse(transport.hasReceivedBytes, "no session before the first byte")
-        var junk: [UInt8] = [0x16, 0x03, 0x01]
-        XCTAssertEqual(Glibc.write(fds[1], &junk, 3), 3)
+        // A record header announcing 100 bytes, and 10 of them: still no session.
+        var partial: [UInt8] = [0x16, 0x03, 0x01, 0x00, 100] + [UInt8](repeating: 1, count: 10)
+        XCTAssertEqual(Glibc.write(fds[1], &partial, partial.count), partial.count)
+        guard case .wouldBlock = transport.handshake() else { return XCTFail("a partial record must wait") }
+        XCTAssertFalse(transport.hasReceivedBytes, "no session for a partial ClientHello")
+        // The rest of the record: the session is made (and refuses this garbage).
+        var rest = [UInt8](repeating: 1, count: 90)
+        XCTAssertEqual(Glibc.write(fds[1], &rest, rest.count), rest.count)
         _ = transport.handshake()
         XCTAssertTrue(transport.hasReceivedBytes)
         transport.shutdownTLS()
+    }
+
+    func testFirstRecordArrivalOnRealSockets() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds), 0)
+        defer { close(fds[0]) }
+        XCTAssertEqual(fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK), 0)
+        XCTAssertEqual(ConnectionTransport.firstRecordArrival(fds[0]), .waiting)
+        var plain = Array("GET / HTTP/1.1\r\n".utf8)
+        XCTAssertEqual(Glibc.write(fds[1], &plain, plain.count), plain.count)
+        XCTAssertEqual(ConnectionTransport.firstRecordArrival(fds[0]), .arrived, "plain HTTP on the TLS port is refused at once")
+        close(fds[1])
+        var drain = [UInt8](repeating: 0, count: 64)
+        _ = recv(fds[0], &drain, drain.count, 0)
+        XCTAssertEqual(ConnectionTransport.firstRecordArrival(fds[0]), .closed)
     }
 
     /// At the cap, bare connections (nothing sent) go first, oldest first: a real client gets in.
