@@ -186,7 +186,16 @@ struct ConnectionTransport {
     /// Sends close_notify when the session is healthy (one attempt, no waiting for the peer's),
     /// then frees the session. The caller closes the socket.
     mutating func shutdownTLS() {
-        pendingContext = nil
+        if pendingContext != nil {
+            // Part of a ClientHello may still be queued, unread: closing over it would send the
+            // client a reset instead of an orderly close. At most one record is queued.
+            var discard = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<5 {
+                let n = discard.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n <= 0 { break }
+            }
+            pendingContext = nil
+        }
         guard let ssl else { return }
         if healthy {
             _ = SSL_shutdown(ssl)
