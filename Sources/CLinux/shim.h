@@ -20,4 +20,31 @@ extern int pthread_setname_np(pthread_t thread, const char *name);
 static inline int clinux_set_thread_name(pthread_t thread, const char *name) {
     return pthread_setname_np(thread, name);
 }
+
+// Bytes waiting in a socket's receive queue (ioctl is variadic, which Swift cannot call).
+#include <sys/ioctl.h>
+static inline int clinux_readable_bytes(int fd) {
+    int count = 0;
+    return ioctl(fd, FIONREAD, &count) == 0 ? count : -1;
+}
+
+// Whether the peer has shut down its side (or the socket failed), without reading what is queued.
+#include <poll.h>
+#ifndef POLLRDHUP
+#define POLLRDHUP 0x2000
+#endif
+static inline int clinux_peer_closed(int fd) {
+    struct pollfd p = { fd, POLLRDHUP, 0 };
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+// glibc's allocator controls (malloc.h is not part of the Glibc module): a fixed mmap threshold,
+// and returning free heap pages to the system after a burst.
+#include <malloc.h>
+static inline int clinux_set_mmap_threshold(int bytes) {
+    return mallopt(M_MMAP_THRESHOLD, bytes);
+}
+static inline int clinux_malloc_trim(void) {
+    return malloc_trim(0);
+}
 #endif

@@ -28,42 +28,54 @@ final class Connection {
     unowned let loop: EventLoop
     let listener: ListenerState
     let remoteAddress: String
-    private var transport: ConnectionTransport
+    var transport: ConnectionTransport
     /// Keeps the TLS context this connection was accepted with alive (reload swaps only new ones).
     private let tlsOwner: (AnyObject & Sendable)?
 
-    private(set) var state: State
+    var state: State
     /// Monotonic nanoseconds; 0 = none.
-    private(set) var deadline: UInt64 = 0
+    var deadline: UInt64 = 0
     /// When the connection last became idle (monotonic ns).
-    private var idleSince: UInt64 = 0
+    private(set) var idleSince: UInt64 = 0
+    /// When it was accepted, and when its current request's first byte arrived (monotonic ns):
+    /// what `ConnectionEviction` ranks by.
+    private(set) var acceptedAt: UInt64 = 0
+    private(set) var requestStartedAt: UInt64 = 0
+    /// When the response being written was queued (its overall write deadline runs from there).
+    private var responseStart: UInt64 = 0
+    /// Bytes of the server's in-flight budget this request holds (`ConnectionBudget`).
+    var reservedBytes = 0
 
     /// Received bytes not consumed yet (start of `input` up to `inputStart` is consumed).
     private var input: [UInt8] = []
-    private var inputStart = 0
-    private var output: [UInt8] = []
+    var inputStart = 0
+    var output: [UInt8] = []
     private var outputOffset = 0
     private var closeAfterWrite = false
     /// The client may still be sending bytes we will not read (error before its body was read).
-    private var unreadRequestBytes = false
+    var unreadRequestBytes = false
 
     /// The request in progress, boxed so that an idle connection (the common case by far: 10,000
     /// of them must fit in 150 MB) carries one nil pointer instead of all of it.
-    private final class RequestState {
+    final class RequestState {
         var head: HTTPRequestHead?
         var route: Route?
         var body: [UInt8] = []
         var bodyRemaining = 0
         var chunked: ChunkedDecoder?
+        /// The body phase's clocks (`ConnectionDeadlines`).
+        var bodyClock = BodyDeadlines(start: 0)
+        /// Budget bytes this request waits for before its body is read; 0 = not waiting.
+        var awaitingBudget = 0
     }
-    private var request: RequestState?
-    private var current: RequestState {
+    private(set) var request: RequestState?
+    var current: RequestState {
         if let request { return request }
         let made = RequestState()
         request = made
         return made
     }
-    private var head: HTTPRequestHead? {
+    var head: HTTPRequestHead? {
         get { request?.head }
         set { current.head = newValue }
     }
@@ -92,7 +104,8 @@ final class Connection {
         self.state = transport.isTLS ? .handshaking : .idle
     }
 
-    private var configuration: ServerConfiguration { loop.core.configuration }
+    var configuration: ServerConfiguration { loop.core.configuration }
+    var inputIsEmpty: Bool { inputStart >= input.count }
 
     /// Idle with nothing buffered: may be closed by the shutdown sequence without losing a request.
     var isIdle: Bool {
@@ -105,6 +118,7 @@ final class Connection {
 
     func start() {
         let now = MonotonicClock.now()
+        acceptedAt = now
         if state == .handshaking {
             deadline = MonotonicClock.deadline(after: configuration.tlsHandshakeTimeout, from: now)
         } else {
@@ -153,12 +167,12 @@ final class Connection {
                 case .bytes(let count):
                     outputOffset &+= count
                     if state == .writing {
-                        deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
+                        deadline = ResponseDeadlines.deadline(configuration, start: responseStart, now: MonotonicClock.now())
                     }
                     continue
                 case .wouldBlock:
                     if state == .writing && deadline == 0 {
-                        deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
+                        deadline = ResponseDeadlines.deadline(configuration, start: responseStart, now: MonotonicClock.now())
                     }
                     return
                 case .closed, .failed:
@@ -175,6 +189,8 @@ final class Connection {
                 continue
             }
             if state == .dispatched { return }
+            // Waiting for in-flight budget: nothing is read until it is granted.
+            if let request, request.awaitingBudget > 0 { return }
 
             // 2. Make progress with what is buffered; read more only when that is not enough.
             if processBuffered() { continue }
@@ -197,8 +213,10 @@ final class Connection {
                 } else {
                     input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<count]))
                 }
-                if state == .readingBody {
-                    deadline = MonotonicClock.deadline(after: configuration.bodyReadTimeout, from: MonotonicClock.now())
+                if state == .readingBody, let request {
+                    request.bodyClock.received &+= count
+                    request.bodyClock.lastRead = MonotonicClock.now()
+                    deadline = request.bodyClock.deadline(configuration)
                 }
             case .wouldBlock:
                 return
@@ -217,6 +235,7 @@ final class Connection {
             guard inputStart < input.count else { return false }
             if state == .idle {
                 state = .readingHead
+                requestStartedAt = MonotonicClock.now()
                 deadline = MonotonicClock.deadline(after: configuration.requestHeaderTimeout, from: MonotonicClock.now())
             }
             let result = input.withUnsafeBytes { raw in
@@ -251,6 +270,7 @@ final class Connection {
                     return true
                 }
                 consume(outcome.consumed)
+                if !reserveForChunkedBody() { return true }
                 if outcome.done { dispatch() }
                 return outcome.consumed > 0 || outcome.done
             }
@@ -332,13 +352,23 @@ final class Connection {
             dispatch()
             return
         }
+        state = .readingBody
+        current.bodyClock = BodyDeadlines(start: MonotonicClock.now())
+        // The body is read only once the in-flight budget has room for it (`ConnectionBudget`).
+        if admitBody(parsed) { startReadingBody() }
+    }
+
+    /// The body may be read: invite it, and start its clocks.
+    func startReadingBody() {
+        guard let head else { return }
         // The client waits for `100 Continue` before sending the body (curl does above 1 KiB).
-        if parsed.expectsContinue && inputStart >= input.count {
+        if head.expectsContinue && inputStart >= input.count {
             output.append(contentsOf: HTTPResponse.continueBytes)
         }
-        if !parsed.isChunked { current.body.reserveCapacity(min(bodyRemaining, 256 * 1024)) }
-        state = .readingBody
-        deadline = MonotonicClock.deadline(after: configuration.bodyReadTimeout, from: MonotonicClock.now())
+        if !head.isChunked { current.body.reserveCapacity(min(bodyRemaining, 256 * 1024)) }
+        let now = MonotonicClock.now()
+        current.bodyClock.lastRead = now
+        deadline = current.bodyClock.deadline(configuration)
     }
 
     /// The whole request is here: run its handler (on a worker unless the route runs inline).
@@ -378,13 +408,22 @@ final class Connection {
         respond(with: response, version: head.version, keepAlive: head.keepAlive, isError: false)
     }
 
-    private func respondWithError(_ status: Int, _ reason: String, version: HTTPVersion, keepAlive: Bool = false) {
+    func respondWithError(_ status: Int, _ reason: String, version: HTTPVersion, keepAlive: Bool = false) {
         respond(with: HTTPResponse.error(status, reason), version: version, keepAlive: keepAlive, isError: true)
+    }
+
+    /// A refusal for lack of memory: 503 with `Retry-After`, and the connection closes (the body
+    /// was not read).
+    func respondUnavailable(_ reason: String) {
+        unreadRequestBytes = true
+        var response = HTTPResponse.error(503, reason)
+        response.headers.append(("Retry-After", "1"))
+        respond(with: response, version: head?.version ?? .http11, keepAlive: false, isError: true)
     }
 
     /// Queues a response; the connection stays open afterwards only if the request allows it,
     /// the server is not draining, and nothing of the request is left unread.
-    private func respond(with response: HTTPResponse, version: HTTPVersion, keepAlive requested: Bool, isError: Bool) {
+    func respond(with response: HTTPResponse, version: HTTPVersion, keepAlive requested: Bool, isError: Bool) {
         let core = loop.core
         core.stats.requestsServed.add(1, ordering: .relaxed)
         if isError { core.stats.protocolErrors.add(1, ordering: .relaxed) }
@@ -399,7 +438,10 @@ final class Connection {
         }
         closeAfterWrite = !keepAlive
         state = .writing
-        deadline = MonotonicClock.deadline(after: configuration.writeTimeout, from: MonotonicClock.now())
+        stopWaitingForBudget()
+        let now = MonotonicClock.now()
+        responseStart = now
+        deadline = ResponseDeadlines.deadline(configuration, start: now, now: now)
         if let request {
             request.chunked = nil
             request.bodyRemaining = 0
@@ -408,6 +450,7 @@ final class Connection {
 
     /// The response is fully written.
     private func finishResponse() {
+        releaseReservation()
         request = nil
         if closeAfterWrite {
             if unreadRequestBytes || inputStart < input.count {
@@ -476,11 +519,16 @@ final class Connection {
         case .idle:
             stats.keepAliveTimeouts.add(1, ordering: .relaxed)
             close()
+        case .readingBody where (request?.awaitingBudget ?? 0) > 0:
+            budgetWaitTimedOut()
+            drive()
         case .readingHead, .readingBody:
             stats.requestTimeouts.add(1, ordering: .relaxed)
             unreadRequestBytes = true
-            let what = state == .readingHead ? "request headers" : "request body"
-            respondWithError(408, "timed out waiting for the \(what)", version: head?.version ?? .http11)
+            let reason = state == .readingHead || request == nil
+                ? "timed out waiting for the request headers"
+                : "timed out: " + current.bodyClock.reason(configuration, now: MonotonicClock.now())
+            respondWithError(408, reason, version: head?.version ?? .http11)
             // One attempt to send the 408; a client that does not read gets closed by the write timeout.
             drive()
         case .writing:
@@ -518,6 +566,8 @@ final class Connection {
 
     func close() {
         guard state != .closed else { return }
+        stopWaitingForBudget()
+        releaseReservation()
         state = .closed
         deadline = 0
         transport.shutdownTLS()

@@ -52,7 +52,9 @@ final class EventLoop: @unchecked Sendable {
 
     // ---- owned by the loop thread only ----
     private let listeners: [ListenerState]
-    private var connections: [Int32: Connection] = [:]
+    var connections: [Int32: Connection] = [:]
+    /// A request gave budget back while others wait: retry them at the end of this round.
+    var budgetRetryPending = false
     /// Read buffer shared by all connections of this loop: an idle connection holds no buffer.
     let scratch: UnsafeMutableRawBufferPointer
     private var nextConnectionID: UInt64 = 0
@@ -161,6 +163,7 @@ final class EventLoop: @unchecked Sendable {
                     if let connection = connections[fd] { connection.drive() }
                 }
             }
+            if budgetRetryPending { retryBudgetWaiters() }
             now = MonotonicClock.now()
             if acceptPausedUntil != 0 && now >= acceptPausedUntil { resumeAccepting() }
             if now >= nextSweep {
@@ -231,6 +234,19 @@ final class EventLoop: @unchecked Sendable {
         for connection in connections.values where connection.holdsIdleBuffers {
             connection.releaseIdleBuffers()
         }
+        // Budget released on other loops wakes no one here: retry this loop's waiters each sweep.
+        if core.budget.waiters.load(ordering: .relaxed) > 0 { retryBudgetWaiters() }
+        core.trimIfIdle(now: now)
+    }
+
+    /// Requests waiting for in-flight budget try again (oldest first would need a queue; the
+    /// sweep interval bounds how long any one of them is passed over).
+    private func retryBudgetWaiters() {
+        budgetRetryPending = false
+        for connection in Array(connections.values) where (connection.request?.awaitingBudget ?? 0) > 0 {
+            connection.retryBudget()
+            if core.budget.waiters.load(ordering: .relaxed) == 0 { break }
+        }
     }
 
     // MARK: - Accepting
@@ -290,7 +306,7 @@ final class EventLoop: @unchecked Sendable {
             }
             core.stats.connectionsAccepted.add(1, ordering: .relaxed)
             let open = core.openConnections.add(1, ordering: .relaxed).newValue
-            if open > core.configuration.maxConnections {
+            if open > core.configuration.maxConnections && !evictForNewConnection() {
                 core.openConnections.subtract(1, ordering: .relaxed)
                 core.stats.connectionsRejected.add(1, ordering: .relaxed)
                 close(fd)
@@ -316,14 +332,13 @@ final class EventLoop: @unchecked Sendable {
         let transport: ConnectionTransport
         var tlsOwner: (AnyObject & Sendable)? = nil
         if listener.usesTLS {
-            guard let tls = core.currentTLS(),
-                  let tlsTransport = ConnectionTransport(tlsFD: fd, sslContext: tls.sslContext) else {
+            guard let tls = core.currentTLS() else {
                 core.stats.tlsHandshakeFailures.add(1, ordering: .relaxed)
                 releaseSlot()
                 close(fd)
                 return
             }
-            transport = tlsTransport
+            transport = ConnectionTransport(tlsFD: fd, sslContext: tls.sslContext)
             tlsOwner = tls.owner
         } else {
             transport = ConnectionTransport(plainFD: fd)
@@ -348,6 +363,7 @@ final class EventLoop: @unchecked Sendable {
         if let current = connections[connection.fd], current === connection {
             connections[connection.fd] = nil
         }
+        core.noteReleased(bytes: MemoryBudget.bytesPerConnection)
         releaseSlot()
     }
 

@@ -1,6 +1,8 @@
 // Plain-HTTP routes beside a process's main work (the webhook, the controller): liveness,
-// readiness (controller-runtime's healthz/readyz answer "ok" with 200, and a failing check with
-// 500), and Prometheus metrics.
+// readiness ("ok" with 200; a failing check, including a process that is draining for shutdown,
+// with 503 Service Unavailable: the state is temporary and the client should go elsewhere, which
+// is what 503 says and what load balancers and kubelet both read as not ready), and Prometheus
+// metrics.
 
 public enum ProbeRoutes {
     /// `/healthz` is always ok while the process serves; `/readyz` only while `isReady()`.
@@ -17,7 +19,7 @@ public enum ProbeRoutes {
             Route("/readyz", methods: [.get], runsInline: true) { _ in
                 isReady()
                     ? HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("ok".utf8))
-                    : HTTPResponse(status: 500, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                    : HTTPResponse(status: 503, headers: [("Content-Type", "text/plain; charset=utf-8")],
                                    body: Array("[-]\(notReady)\nreadyz check failed".utf8))
             },
         ])

@@ -7,8 +7,25 @@ public struct ServerConfiguration: Sendable {
     /// Threads that run request handlers off the I/O path, so one slow handler stalls no one else.
     public var workerThreads: Int
 
-    /// Open connections across all listeners; above it a new connection is accepted and closed at once.
-    public var maxConnections: Int = 20_000
+    /// The memory limit the defaults below derive from (the cgroup's, else physical memory).
+    public var memoryBudget: MemoryBudget = .current
+    /// Open connections across all listeners. Default: the connection share of the memory budget
+    /// (1,996 at a 256 MiB limit). When it is reached, a new connection evicts the connection that
+    /// is least likely to be a good client (see `ConnectionEviction`), or is closed at once when
+    /// none can go.
+    public var maxConnections: Int = MemoryBudget.current.connectionCap
+    /// Bytes that requests in flight may hold together (bodies, the trees parsed from them, the
+    /// responses), charged as `inflightCostFactor` × body size. Default: what the memory budget
+    /// leaves after the reserve and the connections (~177 MiB at a 256 MiB limit). 0 = unbounded.
+    public var maxInflightBytes: Int = MemoryBudget.current.inflightBytes
+    /// What one body byte is charged against `maxInflightBytes`: the body, the tree a handler
+    /// parses from it and the response built from that. Measured on the webhook's endpoints: a
+    /// 55 MiB ConversionReview peaks at ~2.6× its size above the idle process, an AdmissionReview
+    /// below that.
+    public var inflightCostFactor: Int = 3
+    /// Bodies up to this size are "small" for the in-flight budget: they may use its headroom
+    /// (`InflightBudget`), so slow big bodies cannot make ordinary reviews (~10 KB) wait.
+    public var smallBodyBytes: Int = 64 * 1024
     /// Request line + headers (→ 431 above it).
     public var maxHeaderBytes: Int = 32 * 1024
     /// Number of header fields (→ 431 above it).
@@ -22,11 +39,28 @@ public struct ServerConfiguration: Sendable {
     public var requestHeaderTimeout: Double = 10
     /// Longest pause between two reads of a request body (→ 408).
     public var bodyReadTimeout: Double = 10
+    /// The whole body, from the end of the headers to its last byte, waiting for memory budget
+    /// included (→ 408; 503 when the wait for budget is what ran out). kube-apiserver gives up on
+    /// a webhook call after at most 30 s, so a body still arriving after that serves no one.
+    public var requestBodyTimeout: Double = 30
+    /// Minimum average body rate once `bodyRateGracePeriod` has passed (→ 408): a client that
+    /// keeps the connection busy with a byte every few seconds is cut off long before the
+    /// overall timeout. 0 = no minimum.
+    public var minBodyBytesPerSecond: Int = 1024
+    /// How long a body may arrive below `minBodyBytesPerSecond` at first (slow start, 100-continue).
+    public var bodyRateGracePeriod: Double = 2
     /// An idle keep-alive connection (no request started) is closed after this. Longer than the
     /// apiserver's 90 s so that the client always closes first.
     public var keepAliveIdleTimeout: Double = 120
     /// Longest pause in writing a response to a client that does not read.
     public var writeTimeout: Double = 10
+    /// The whole response, first byte to last (then the connection is closed): a client reading
+    /// a byte at a time cannot hold a response, and its share of the in-flight budget, for ever.
+    public var responseWriteTimeout: Double = 30
+
+    /// Return freed memory to the system: large blocks always come from (and go back to) mmap,
+    /// and the heap is trimmed when no request is in flight. Process-wide (glibc's allocator).
+    public var returnsMemoryToSystem: Bool = true
     /// After an error response that left request bytes unread, how long to keep reading and
     /// discarding them, so that the client reads the response instead of a connection reset.
     public var lingerTimeout: Double = 2
@@ -51,7 +85,8 @@ public struct ServerConfiguration: Sendable {
 
     /// Shortest configured timeout: the sweep that enforces timeouts runs at a fraction of it.
     var shortestTimeout: Double {
-        [tlsHandshakeTimeout, requestHeaderTimeout, bodyReadTimeout, keepAliveIdleTimeout, writeTimeout, lingerTimeout]
+        [tlsHandshakeTimeout, requestHeaderTimeout, bodyReadTimeout, keepAliveIdleTimeout, writeTimeout, lingerTimeout,
+         requestBodyTimeout, responseWriteTimeout, bodyRateGracePeriod]
             .filter { $0 > 0 }.min() ?? 1
     }
 }

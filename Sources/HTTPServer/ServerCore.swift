@@ -11,6 +11,8 @@ final class ServerCore: Sendable {
     let logger: Logger
     let stats: ServerStats
     let workers: WorkerPool
+    /// Bytes requests in flight may hold together (`maxInflightBytes`).
+    let budget: InflightBudget
 
     /// The SSL_CTX new handshakes use. Swapped atomically on certificate reload; a connection keeps
     /// the context it was accepted with (it holds a reference) until it closes.
@@ -30,6 +32,36 @@ final class ServerCore: Sendable {
         self.stats = stats
         self.tls = Mutex(nil)
         self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker")
+        self.budget = InflightBudget(capacity: configuration.maxInflightBytes,
+                                     smallHeadroom: InflightBudget.headroom(forCapacity: configuration.maxInflightBytes))
+        if configuration.returnsMemoryToSystem { MemoryReturn.configure() }
+    }
+
+    // MARK: - Returning memory after a burst (`MemoryReturn`)
+
+    /// Bytes freed (reservations given back, connections closed) since the last trim.
+    private let freedSinceTrim = Atomic<Int>(0)
+    private let lastTrim = Atomic<UInt64>(0)
+    private let trimRunning = Atomic<Bool>(false)
+
+    func noteReleased(bytes: Int) {
+        freedSinceTrim.add(bytes, ordering: .relaxed)
+    }
+
+    /// Called from the loops' sweeps: trims on a worker once enough was freed and nothing is in flight.
+    func trimIfIdle(now: UInt64) {
+        guard configuration.returnsMemoryToSystem,
+              freedSinceTrim.load(ordering: .relaxed) >= MemoryReturn.trimAfterFreedBytes,
+              budget.inUse == 0,
+              now >= MonotonicClock.deadline(after: MemoryReturn.minimumTrimInterval, from: lastTrim.load(ordering: .relaxed)),
+              !trimRunning.exchange(true, ordering: .acquiring) else { return }
+        freedSinceTrim.store(0, ordering: .relaxed)
+        lastTrim.store(now, ordering: .relaxed)
+        stats.memoryTrims.add(1, ordering: .relaxed)
+        workers.submit(batch: [{ [self] in
+            MemoryReturn.trim()
+            trimRunning.store(false, ordering: .releasing)
+        }])
     }
 
     /// The running loops, set before their threads start and cleared once they are joined (the

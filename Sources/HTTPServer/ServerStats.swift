@@ -16,6 +16,14 @@ public final class ServerStats: Sendable {
     public let requestTimeouts = Atomic<Int>(0)
     public let keepAliveTimeouts = Atomic<Int>(0)
     public let requestsServed = Atomic<Int>(0)
+    /// Connections closed to make room for a new one at the connection cap (`ConnectionEviction`).
+    public let connectionsEvicted = Atomic<Int>(0)
+    /// Requests that had to wait for the in-flight memory budget before their body was read.
+    public let budgetWaits = Atomic<Int>(0)
+    /// Requests refused with 503 because the in-flight memory budget had no room.
+    public let budgetRefusals = Atomic<Int>(0)
+    /// Times freed memory was returned to the system after a burst.
+    public let memoryTrims = Atomic<Int>(0)
 
     public init() {}
 
@@ -31,6 +39,10 @@ public final class ServerStats: Sendable {
             (prefix + "request_timeouts_total", "Requests cut off by the header, body or write timeout.", "counter", requestTimeouts.load(ordering: .relaxed)),
             (prefix + "keepalive_timeouts_total", "Idle keep-alive connections closed by the server.", "counter", keepAliveTimeouts.load(ordering: .relaxed)),
             (prefix + "requests_total", "Requests answered (any status).", "counter", requestsServed.load(ordering: .relaxed)),
+            (prefix + "connections_evicted_total", "Connections closed to make room for a new one at the open-connection limit.", "counter", connectionsEvicted.load(ordering: .relaxed)),
+            (prefix + "inflight_budget_waits_total", "Requests whose body waited for room in the in-flight memory budget.", "counter", budgetWaits.load(ordering: .relaxed)),
+            (prefix + "inflight_budget_refusals_total", "Requests refused with 503 because the in-flight memory budget had no room.", "counter", budgetRefusals.load(ordering: .relaxed)),
+            (prefix + "memory_trims_total", "Times freed memory was returned to the system after a burst.", "counter", memoryTrims.load(ordering: .relaxed)),
         ]
     }
 

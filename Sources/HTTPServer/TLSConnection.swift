@@ -40,10 +40,25 @@ struct ConnectionTransport {
         self.healthy = true
     }
 
-    /// TLS server side over `fd` with the given SSL_CTX (`TLSContext.context`); nil if OpenSSL
-    /// cannot allocate. The SSL keeps its own reference on the SSL_CTX.
-    init?(tlsFD fd: Int32, sslContext: OpaquePointer) {
-        guard let ssl = SSL_new(sslContext) else {
+    /// The SSL_CTX of a TLS connection whose session is not created yet (see `init(tlsFD:)`).
+    private var pendingContext: OpaquePointer?
+
+    /// TLS server side over `fd` with the given SSL_CTX (`TLSContext.context`). The session (the
+    /// `SSL` object, and the record buffers its first read allocates: ~45 KB together) is made
+    /// only when the client's whole first record has arrived (`firstRecordArrival`), so a
+    /// connection that sends nothing, or a part of a ClientHello, costs no more than an idle one:
+    /// such connections opened by the thousand cannot exhaust memory.
+    /// The caller keeps the SSL_CTX alive until the connection closes.
+    init(tlsFD fd: Int32, sslContext: OpaquePointer) {
+        self.fd = fd
+        self.ssl = nil
+        self.pendingContext = sslContext
+    }
+
+    /// Creates the session. Nil if OpenSSL cannot allocate. The SSL keeps its own reference on
+    /// the SSL_CTX.
+    private static func makeSession(fd: Int32, context: OpaquePointer) -> OpaquePointer? {
+        guard let ssl = SSL_new(context) else {
             ERR_clear_error()
             return nil
         }
@@ -54,11 +69,47 @@ struct ConnectionTransport {
         }
         _ = shim_SSL_set_mode(ssl, shim_SSL_MODE_nonblocking_writes())
         SSL_set_accept_state(ssl)
-        self.fd = fd
-        self.ssl = ssl
+        return ssl
     }
 
-    var isTLS: Bool { ssl != nil }
+    enum FirstRecord: Equatable {
+        case waiting
+        case arrived
+        case closed
+        case failed(String)
+    }
+
+    /// Whether the client's first TLS record (its ClientHello) is entirely in the socket, looked
+    /// at without consuming it. Until then no session exists: a client that sends a few bytes of
+    /// a ClientHello and stops costs the kernel's socket buffer, not the ~45 KB of a session with
+    /// a half-read record. Anything that is not a plausible handshake record counts as arrived,
+    /// so OpenSSL refuses it at once.
+    static func firstRecordArrival(_ fd: Int32) -> FirstRecord {
+        var header: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+        let n = withUnsafeMutableBytes(of: &header) { recv(fd, $0.baseAddress, 5, Int32(MSG_PEEK)) }
+        if n == 0 { return .closed }
+        if n < 0 {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK || code == EINTR { return .waiting }
+            return .failed("recv: \(String(cString: strerror(code)))")
+        }
+        if header.0 != 0x16 { return .arrived }
+        var complete = false
+        if n >= 5 {
+            let length = Int(header.3) << 8 | Int(header.4)
+            // A handshake record is at most 16 KiB of plaintext (RFC 8446, 5.1); a larger one is refused.
+            let available = Int(clinux_readable_bytes(fd))
+            complete = length > 16_384 || available < 0 || available >= 5 &+ length
+        }
+        if complete { return .arrived }
+        // A client that sent part of a record and closed will send no more.
+        return clinux_peer_closed(fd) != 0 ? .closed : .waiting
+    }
+
+    /// Whether the client has sent anything yet (a TLS session exists, or the connection is plain).
+    var hasReceivedBytes: Bool { pendingContext == nil }
+
+    var isTLS: Bool { ssl != nil || pendingContext != nil }
 
     /// The protocol ALPN selected ("http/1.1"), if any.
     var negotiatedALPN: String? {
@@ -71,6 +122,19 @@ struct ConnectionTransport {
     }
 
     mutating func handshake() -> HandshakeResult {
+        if let context = pendingContext {
+            switch ConnectionTransport.firstRecordArrival(fd) {
+            case .waiting: return .wouldBlock
+            case .closed: return .failed("closed before the TLS handshake")
+            case .failed(let reason): return .failed(reason)
+            case .arrived: break
+            }
+            guard let made = ConnectionTransport.makeSession(fd: fd, context: context) else {
+                return .failed("SSL_new: out of memory")
+            }
+            ssl = made
+            pendingContext = nil
+        }
         guard let ssl else { return .done }
         let rc = SSL_do_handshake(ssl)
         if rc == 1 {
@@ -122,6 +186,16 @@ struct ConnectionTransport {
     /// Sends close_notify when the session is healthy (one attempt, no waiting for the peer's),
     /// then frees the session. The caller closes the socket.
     mutating func shutdownTLS() {
+        if pendingContext != nil {
+            // Part of a ClientHello may still be queued, unread: closing over it would send the
+            // client a reset instead of an orderly close. At most one record is queued.
+            var discard = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<5 {
+                let n = discard.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n <= 0 { break }
+            }
+            pendingContext = nil
+        }
         guard let ssl else { return }
         if healthy {
             _ = SSL_shutdown(ssl)

@@ -65,7 +65,7 @@ enum YAMLLoader {
                 yaml_parser_set_input_string(&parser, base, buffer.count)
                 var builder = YAMLDocumentBuilder(limits: limits)
                 do throws(YAMLError) {
-                    return .success(try builder.run(&parser))
+                    return .success(try builder.run(&parser, input: UnsafeBufferPointer(start: base, count: buffer.count)))
                 } catch {
                     return .failure(error)
                 }
@@ -123,10 +123,11 @@ struct YAMLDocumentBuilder {
 
     init(limits: YAMLLimits) { self.limits = limits }
 
-    mutating func run(_ parser: inout yaml_parser_t) throws(YAMLError) -> [JSONValue] {
+    /// `input` is the text the parser reads, for the position of a byte the reader refuses.
+    mutating func run(_ parser: inout yaml_parser_t, input: UnsafeBufferPointer<UInt8>) throws(YAMLError) -> [JSONValue] {
         var event = yaml_event_t()
         while true {
-            guard yaml_parser_parse(&parser, &event) != 0 else { throw YAMLDocumentBuilder.parserError(parser) }
+            guard yaml_parser_parse(&parser, &event) != 0 else { throw YAMLDocumentBuilder.parserError(parser, input: input) }
             defer { yaml_event_delete(&event) }
             let line = Int(clamping: event.start_mark.line) &+ 1
             let column = Int(clamping: event.start_mark.column) &+ 1
@@ -331,13 +332,46 @@ struct YAMLDocumentBuilder {
         return String(cString: pointer)
     }
 
-    private static func parserError(_ parser: yaml_parser_t) -> YAMLError {
+    private static func parserError(_ parser: yaml_parser_t, input: UnsafeBufferPointer<UInt8>) -> YAMLError {
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        if parser.error == YAML_READER_ERROR {
+            // The reader (NUL and other control bytes, invalid UTF-8) leaves the marks at the
+            // start and reports a byte offset instead: turn that into the line and column.
+            return readerError(problem, offset: Int(clamping: parser.problem_offset), value: Int(parser.problem_value), input: input)
+        }
         var reason = problem
         if let context = parser.context.map({ String(cString: $0) }) {
             reason = "\(problem) \(context) at line \(Int(clamping: parser.context_mark.line) &+ 1), column \(Int(clamping: parser.context_mark.column) &+ 1)"
         }
         return YAMLError(line: Int(clamping: parser.problem_mark.line) &+ 1,
                          column: Int(clamping: parser.problem_mark.column) &+ 1, reason: reason)
+    }
+
+    /// A reader error at byte `offset`: 1-based line, and column in characters (UTF-8 sequences
+    /// count once, as libyaml counts its own columns), naming the byte found there.
+    static func readerError(_ problem: String, offset: Int, value: Int, input: UnsafeBufferPointer<UInt8>) -> YAMLError {
+        let limit = min(max(offset, 0), input.count)
+        var line = 1
+        var column = 1
+        var index = 0
+        while index < limit {
+            let byte = input[index]
+            if byte == 0x0A {
+                line &+= 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column &+= 1
+            }
+            index &+= 1
+        }
+        var reason = problem
+        if limit < input.count {
+            let byte = input[limit]
+            let hex = String(byte, radix: 16, uppercase: true)
+            reason += " (byte 0x\(byte < 0x10 ? "0" : "")\(hex) at offset \(limit))"
+        } else if value >= 0 {
+            reason += " (at offset \(limit))"
+        }
+        return YAMLError(line: line, column: column, reason: reason)
     }
 }

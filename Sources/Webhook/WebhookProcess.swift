@@ -35,6 +35,10 @@ public final class WebhookProcess: Sendable {
         let metrics = WebhookMetrics()
         self.metrics = metrics
         let server = Server(configuration: options.server, logger: logger)
+        let memory = options.server.memoryBudget
+        logger.info("memory budget", metadata: ["limitBytes": "\(memory.limitBytes)", "source": "\(memory.source)",
+                                                "maxConnections": "\(options.server.maxConnections)",
+                                                "maxInflightBytes": "\(options.server.maxInflightBytes)"])
         self.server = server
 
         let certificate = try Self.loadServingCertificate(options: options, logger: logger, metrics: metrics)

@@ -34,13 +34,18 @@ struct WebhookCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("drain-seconds"), help: "After SIGTERM, keep serving (with Connection: close) this long.") var drainSeconds: Double = defaults.server.drainSeconds
     @Option(name: .customLong("shutdown-grace-seconds"), help: "After the drain, hard cap for in-flight requests.") var shutdownGraceSeconds: Double = defaults.server.shutdownGraceSeconds
-    @Option(name: .customLong("max-connections"), help: "Open connections across listeners.") var maxConnections: Int = defaults.server.maxConnections
+    @Option(name: .customLong("max-connections"), help: "Open connections across listeners (default: derived from the memory limit; at the cap the stalest connection makes room).") var maxConnections: Int = defaults.server.maxConnections
+    @Option(name: .customLong("max-inflight-bytes"), help: "Memory that requests in flight may hold together, charged as 3 x body size (default: derived from the memory limit; 0 = unbounded). A request over it waits, then gets 503.") var maxInflightBytes: Int = defaults.server.maxInflightBytes
     @Option(name: .customLong("max-header-bytes")) var maxHeaderBytes: Int = defaults.server.maxHeaderBytes
     @Option(name: .customLong("max-admission-body-bytes")) var maxAdmissionBodyBytes: Int = defaults.bodyLimits.admissionBytes
     @Option(name: .customLong("max-conversion-body-bytes")) var maxConversionBodyBytes: Int = defaults.bodyLimits.conversionBytes
     @Option(name: .customLong("tls-handshake-timeout-seconds")) var tlsHandshakeTimeout: Double = defaults.server.tlsHandshakeTimeout
     @Option(name: .customLong("request-header-timeout-seconds")) var requestHeaderTimeout: Double = defaults.server.requestHeaderTimeout
-    @Option(name: .customLong("body-read-timeout-seconds")) var bodyReadTimeout: Double = defaults.server.bodyReadTimeout
+    @Option(name: .customLong("body-read-timeout-seconds"), help: "Longest pause between two reads of a body (408).") var bodyReadTimeout: Double = defaults.server.bodyReadTimeout
+    @Option(name: .customLong("request-body-timeout-seconds"), help: "The whole body, end of headers to last byte (408; 0 = none).") var requestBodyTimeout: Double = defaults.server.requestBodyTimeout
+    @Option(name: .customLong("min-body-bytes-per-second"), help: "Minimum average body rate after a 2 s grace (408; 0 = none).") var minBodyBytesPerSecond: Int = defaults.server.minBodyBytesPerSecond
+    @Option(name: .customLong("write-timeout-seconds"), help: "Longest pause in writing a response to a client that does not read.") var writeTimeout: Double = defaults.server.writeTimeout
+    @Option(name: .customLong("response-write-timeout-seconds"), help: "The whole response, first byte to last (then the connection closes; 0 = none).") var responseWriteTimeout: Double = defaults.server.responseWriteTimeout
     @Option(name: .customLong("idle-timeout-seconds"), help: "Keep-alive idle timeout (keep it above the apiserver's 90 s).") var idleTimeout: Double = defaults.server.keepAliveIdleTimeout
     @Option(name: .customLong("io-threads"), help: "Event-loop threads (default: one per core).") var ioThreads: Int?
     @Option(name: .customLong("worker-threads"), help: "Handler threads (default: max(2, cores)).") var workerThreads: Int?
@@ -67,6 +72,9 @@ struct WebhookCommand: AsyncParsableCommand {
         let numbers: [(String, Double)] = [("drain-seconds", drainSeconds), ("shutdown-grace-seconds", shutdownGraceSeconds),
                                            ("tls-handshake-timeout-seconds", tlsHandshakeTimeout), ("request-header-timeout-seconds", requestHeaderTimeout),
                                            ("body-read-timeout-seconds", bodyReadTimeout), ("idle-timeout-seconds", idleTimeout),
+                                           ("request-body-timeout-seconds", requestBodyTimeout), ("min-body-bytes-per-second", Double(minBodyBytesPerSecond)),
+                                           ("write-timeout-seconds", writeTimeout), ("response-write-timeout-seconds", responseWriteTimeout),
+                                           ("max-inflight-bytes", Double(maxInflightBytes)),
                                            ("cert-poll-seconds", certPollSeconds),
                                            ("max-connections", Double(maxConnections)), ("max-header-bytes", Double(maxHeaderBytes)),
                                            ("max-admission-body-bytes", Double(maxAdmissionBodyBytes)), ("max-conversion-body-bytes", Double(maxConversionBodyBytes))]
@@ -107,6 +115,11 @@ struct WebhookCommand: AsyncParsableCommand {
         server.tlsHandshakeTimeout = tlsHandshakeTimeout
         server.requestHeaderTimeout = requestHeaderTimeout
         server.bodyReadTimeout = bodyReadTimeout
+        server.requestBodyTimeout = requestBodyTimeout
+        server.minBodyBytesPerSecond = minBodyBytesPerSecond
+        server.writeTimeout = writeTimeout
+        server.responseWriteTimeout = responseWriteTimeout
+        server.maxInflightBytes = maxInflightBytes
         server.keepAliveIdleTimeout = idleTimeout
         server.drainSeconds = drainSeconds
         server.shutdownGraceSeconds = shutdownGraceSeconds

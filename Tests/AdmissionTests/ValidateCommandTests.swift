@@ -49,6 +49,15 @@ final class ValidateCommandTests: CLITestCase {
         XCTAssertEqual(try run(["validate", "-f", try write("y.yaml", ManifestFixtures.validYAML), "--feature-gates", "NoSuchGate=true"]).status, 2)
     }
 
+    func testBadByteIsReportedAtItsLineAndColumn() throws {
+        let path = directory.appendingPathComponent("nul.yaml").path
+        let bytes = Array("apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: a".utf8) + [0] + Array("b\n".utf8)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let result = try run(["validate", "-f", path])
+        XCTAssertEqual(result.status, 2, result.stdout)
+        XCTAssertTrue(result.stderr.contains("line 4, column 10"), result.stderr)
+    }
+
     func testFeatureGatesReachTheRules() throws {
         // spec.networkPolicy needs the RayClusterNetworkPolicy gate (S61).
         let yaml = ManifestFixtures.validYAML.replacingOccurrences(of: "  rayVersion: '2.46.0'\n", with: "  rayVersion: '2.46.0'\n  networkPolicy:\n    mode: DenyAll\n")

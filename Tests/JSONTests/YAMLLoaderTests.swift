@@ -274,4 +274,23 @@ final class YAMLLoaderTests: XCTestCase {
         }
         XCTAssertGreaterThan(accepted, 0)
     }
+
+    /// libyaml's reader reports a refused byte by offset, not by mark: the error must still point
+    /// at the line and column of that byte (a NUL on line 4 is not "line 1, column 1").
+    func testNULAndInvalidUTF8ArePlacedAtTheirLineAndColumn() {
+        let prefix = Array("apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: \u{e9}a".utf8)
+        for (bad, word) in [(UInt8(0x00), "control characters"), (UInt8(0xFF), "UTF-8")] {
+            let bytes = prefix + [bad] + Array("b\n".utf8)
+            do {
+                _ = try YAMLLoader.load(bytes)
+                XCTFail("byte \(bad) must be refused")
+            } catch {
+                XCTAssertEqual(error.line, 4, "\(error)")
+                // "  name: éa" is 10 characters (é is one, though two bytes): the bad byte is the 11th.
+                XCTAssertEqual(error.column, 11, "\(error)")
+                XCTAssertTrue(error.reason.contains(word), error.reason)
+                XCTAssertTrue(error.reason.contains("offset \(prefix.count)"), error.reason)
+            }
+        }
+    }
 }

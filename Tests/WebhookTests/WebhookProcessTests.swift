@@ -101,7 +101,7 @@ final class WebhookProcessTests: XCTestCase {
         let ready = curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(health)/readyz"]).stdout
         let live = curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(health)/healthz"]).stdout
         XCTAssertFalse(finished.isSet, "the probes were answered after the drain ended; the test proves nothing")
-        XCTAssertEqual(ready, "500")
+        XCTAssertEqual(ready, "503")
         XCTAssertEqual(live, "200")
         done.wait()
     }

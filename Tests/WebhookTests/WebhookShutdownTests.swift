@@ -67,7 +67,7 @@ final class WebhookShutdownTests: XCTestCase {
         let ready = webhookRun(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(healthPort)/readyz"])
         let drainOver = webhook.stderr.contains("shutdown: listeners closed")
         XCTAssertFalse(drainOver, "readiness was asked after the drain; the test proves nothing")
-        XCTAssertEqual(ready.stdout, "500", "readiness must fail during the drain after SIGTERM")
+        XCTAssertEqual(ready.stdout, "503", "readiness must fail during the drain after SIGTERM")
         load.wait(timeout: 60)
         let status = webhook.wait(timeout: 30)
         XCTAssertEqual(load.stdout, "True 0 True []\n", load.stderr)
@@ -98,5 +98,35 @@ final class WebhookShutdownTests: XCTestCase {
                                   "--metrics-bind-address", "0", "--health-probe-bind-address", "0"])
         XCTAssertEqual(badCert.status, 1, badCert.stderr)
         XCTAssertTrue(badCert.stderr.contains("cannot load the serving certificate"), badCert.stderr)
+    }
+
+    /// The memory limits are derived from the cgroup limit and logged; the flags override them.
+    func testMemoryAndDeadlineFlagsOverrideTheDerivedDefaults() throws {
+        let binary = try XCTUnwrap(webhookBinary())
+        let directory = try certificateDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let webhook = try WebhookChild(["webhook", "--port", "0", "--bind-address", "127.0.0.1", "--cert-dir", directory,
+                                        "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+                                        "--max-connections", "77", "--max-inflight-bytes", "123456",
+                                        "--request-body-timeout-seconds", "5", "--min-body-bytes-per-second", "10",
+                                        "--write-timeout-seconds", "3", "--response-write-timeout-seconds", "7",
+                                        "--drain-seconds", "0", "--log-format", "json"], executable: binary)
+        let connections = try XCTUnwrap(webhook.waitForLog(#""maxConnections":"(\d+)""#, timeout: 20), webhook.stderr)
+        XCTAssertEqual(connections, "77")
+        XCTAssertEqual(webhook.waitForLog(#""maxInflightBytes":"(\d+)""#, timeout: 5), "123456")
+        XCTAssertNotNil(webhook.waitForLog(#""limitBytes":"(\d+)""#, timeout: 5), webhook.stderr)
+        webhook.signal(SIGTERM)
+        XCTAssertEqual(webhook.wait(timeout: 30), 0, webhook.stderr)
+    }
+
+    func testNegativeLimitsExitWith2() throws {
+        let binary = try XCTUnwrap(webhookBinary())
+        for flag in ["--max-inflight-bytes", "--min-body-bytes-per-second", "--request-body-timeout-seconds",
+                     "--response-write-timeout-seconds", "--write-timeout-seconds"] {
+            let result = webhookRun([binary, "webhook", flag + "=-1", "--port", "0",
+                                     "--metrics-bind-address", "0", "--health-probe-bind-address", "0"])
+            XCTAssertEqual(result.status, 2, "\(flag): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(flag.dropFirst(2)), result.stderr)
+        }
     }
 }
