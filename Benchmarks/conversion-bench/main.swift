@@ -14,7 +14,6 @@
 // 1,000-object review ≤ 50 ms end to end.
 
 import Conversion
-import Admission
 import JSON
 import RayAPI
 #if canImport(Glibc)

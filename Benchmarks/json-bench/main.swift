@@ -7,7 +7,6 @@
 
 import Foundation
 import JSON
-import RayAPI
 
 let minimumSeconds = 0.4
 let rounds = 5
