@@ -85,11 +85,12 @@ let package = Package(
         .testTarget(name: "RayAPITests", dependencies: ["JSON", "RayAPI", "TestSupport"]),
         // Shared by the test targets: the seeded generator of every randomised test, and the harness
         // that runs the built `ray-operator` as a subprocess.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Also the cgroup a test creates to run a subprocess under a real CPU quota.
+        .target(name: "TestSupport", dependencies: ["Threads"], path: "Tests/TestSupport"),
         .testTarget(name: "AdmissionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Threads", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Metrics", "HTTPServer", "TLS", "Threads", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook"]),
+        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "HTTPServer", "Webhook", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["JSON", "Metrics", "TLS", "Threads", "KubeClient", "TestSupport"]),
         .testTarget(name: "DesiredStateTests", dependencies: ["JSON", "RayAPI", "Conversion", "DesiredState", "TestSupport"]),
         // Against a real kube-apiserver (RAY_E2E_KUBECONFIG); skipped when none is given.

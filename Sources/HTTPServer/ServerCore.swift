@@ -29,7 +29,8 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.stats = stats
         self.tls = Mutex(nil)
-        self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker")
+        self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker",
+                                  pollsBeforeSleeping: configuration.workerPollsBeforeSleeping)
     }
 
     /// The running loops, set before their threads start and cleared once they are joined (the
