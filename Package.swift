@@ -78,6 +78,10 @@ let package = Package(
                           path: "Benchmarks/conversion-bench"),
         // The HTTPS server alone, serving a fixed 1 KB answer, for benchmarks/server-bench.sh.
         .executableTarget(name: "server-bench", dependencies: ["Metrics", "HTTPServer", "TLS"], path: "Benchmarks/server-bench"),
+        // The webhook process without the command line, for callgrind (benchmarks/request-instructions.sh).
+        .executableTarget(name: "webhook-bench", dependencies: [
+            "HTTPServer", "Webhook", .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/webhook-bench"),
         // Writes config/crd/bases/ray.io_rayclusters.yaml from the RayAPI schema.
         .executableTarget(name: "crd-gen", dependencies: ["JSON", "RayAPI"]),
 

@@ -24,7 +24,8 @@
 # CONNECTIONS_C ("64"), THREADS (wrk threads, 1), SETUPS ("A B C"), PORT (first of 4 ports,
 # 39443), SCRATCH (build dir, .build-admission), SKIP_BUILD=1, BIN (a folder with a release
 # `ray-operator` and `admission-bench` to measure instead of this checkout's), PERF_RECORD=FILE
-# (record a perf cpu-clock profile of the webhook during setup A, for benchmarks/request-profile.sh).
+# (record a perf cpu-clock profile of the webhook during setup A), PERF_STAT=FILE (count its system
+# calls and context switches during setup A instead); both for benchmarks/request-profile.sh.
 # Needs root for the cgroup of setup B (skipped otherwise), taskset, curl, openssl; installs wrk and
 # nginx from Debian's packages when missing.
 set -euo pipefail
@@ -289,8 +290,16 @@ for setup in $SETUPS; do
             perf record -q -e cpu-clock -F 2000 -g -p "$WEBHOOK_PID" -o "$PERF_RECORD" -- sleep "$DURATION" >/dev/null 2>&1 &
             PERF_PID=$!
         fi
+        if [ -n "${PERF_STAT:-}" ]; then
+            events=raw_syscalls:sys_enter,context-switches
+            for call in read write readv writev recvfrom sendto epoll_wait epoll_pwait epoll_ctl futex sched_yield setsockopt; do
+                events="$events,syscalls:sys_enter_$call"
+            done
+            perf stat -e "$events" -p "$WEBHOOK_PID" -o "$PERF_STAT" -- sleep "$DURATION" >/dev/null 2>&1 &
+            PERF_PID=$!
+        fi
         for c in $CONNECTIONS_A; do measure "A one core each" webhook "$WEBHOOK_URL" "$c" "" taskset -c 1; done
-        [ -n "${PERF_RECORD:-}" ] && wait "$PERF_PID" || true
+        [ -n "${PERF_RECORD:-}${PERF_STAT:-}" ] && wait "$PERF_PID" || true
         stop_webhook
         start_nginx 1 taskset -c 0
         for c in $CONNECTIONS_A; do measure "A one core each" nginx "$NGINX_URL" "$c" "" taskset -c 1; done

@@ -54,6 +54,26 @@ static inline long shim_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(
 static inline long shim_SSL_MODE_nonblocking_writes(void) {
     return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS;
 }
+// Whether the last read from the socket under an SSL left it empty (a read shorter than asked, or
+// EAGAIN, or the end): with edge-triggered epoll any later input is reported again, so the server
+// skips the read that would only return EAGAIN. The flag lives where `drained` points (the
+// callback argument of the socket BIO).
+static inline long shim_socket_read_tracker(BIO *bio, int oper, const char *argp, size_t len, int argi,
+                                            long argl, int ret, size_t *processed) {
+    (void)argp; (void)argi; (void)argl;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        unsigned char *drained = (unsigned char *)BIO_get_callback_arg(bio);
+        if (drained != NULL) *drained = ret > 0 ? (processed != NULL && *processed < len) : 1;
+    }
+    return ret;
+}
+static inline int shim_SSL_track_socket_reads(SSL *ssl, unsigned char *drained) {
+    BIO *bio = SSL_get_rbio(ssl);
+    if (bio == NULL) return 0;
+    BIO_set_callback_arg(bio, (char *)drained);
+    BIO_set_callback_ex(bio, shim_socket_read_tracker);
+    return 1;
+}
 
 // ---- serverparts: certificate/key loading and development-certificate generation ----------------
 #include <openssl/asn1.h>
