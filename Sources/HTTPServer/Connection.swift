@@ -323,7 +323,7 @@ final class Connection {
             respond(with: response, version: version, keepAlive: !hasBody && parsed.keepAlive, isError: true)
             return
         }
-        if let wanted = matched.acceptedMediaType, parsed.contentType != wanted.lowercased() {
+        if let wanted = matched.acceptedMediaType, !parsed.hasMediaType(wanted) {
             unreadRequestBytes = hasBody
             // Worded as the webhook endpoints word their own 415, so a client sees one message.
             let got = parsed.headers.values("content-type").first.map { "\"\($0)\"" } ?? "none"
