@@ -22,8 +22,9 @@
 #
 # Env: DURATION (s per run, default 10), CONNECTIONS_A (32), CONNECTIONS_B ("32 128"),
 # CONNECTIONS_C ("64"), THREADS (wrk threads, 1), SETUPS ("A B C"), PORT (first of 4 ports,
-# 39443), SCRATCH (build dir, .build-admission), SKIP_BUILD=1, BIN (a folder with a release
-# `ray-operator` and `admission-bench` to measure instead of this checkout's), PERF_RECORD=FILE
+# 24443: below the ephemeral range, so no outgoing connection holds one), SCRATCH (build dir,
+# .build-admission), SKIP_BUILD=1, BIN (a folder with a release `ray-operator` and
+# `admission-bench` to measure instead of this checkout's), PERF_RECORD=FILE
 # (record a perf cpu-clock profile of the webhook during setup A), PERF_STAT=FILE (count its system
 # calls and context switches during setup A instead); both for benchmarks/request-profile.sh.
 # Needs root for the cgroup of setup B (skipped otherwise), taskset, curl, openssl; installs wrk and
@@ -38,7 +39,7 @@ CONNECTIONS_C=${CONNECTIONS_C:-64}
 THREADS=${THREADS:-1}
 SETUPS=${SETUPS:-A B C}
 SCRATCH=${SCRATCH:-.build-admission}
-PORT=${PORT:-39443}
+PORT=${PORT:-24443}
 NGINX_PORT=$((PORT + 1))
 METRICS_PORT=$((PORT + 2))
 HEALTH_PORT=$((PORT + 3))

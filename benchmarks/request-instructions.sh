@@ -20,13 +20,13 @@
 #
 # The kernel's part (system calls) is not in these counts: benchmarks/request-profile.sh shows it.
 # Env: ROUNDS (default 300), CONNECTIONS ("1 16": one run each), BIN, SKIP_BUILD, SCRATCH, PORT
-# (default 39453). Needs valgrind and python3.
+# (default 24453). Needs valgrind and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-300}
 CONNECTIONS=${CONNECTIONS:-1 16}
 SCRATCH=${SCRATCH:-.build-admission}
-PORT=${PORT:-39453}
+PORT=${PORT:-24453}
 . benchmarks/lib.sh
 bench_workdir request-instructions
 

@@ -32,11 +32,10 @@ struct ConnectionTransport {
     /// A TLS session may send close_notify only while it is healthy (OpenSSL forbids SSL_shutdown
     /// after SSL_ERROR_SYSCALL / SSL_ERROR_SSL).
     private var healthy = false
-    /// Whether the last read from the socket left it empty (a read shorter than asked, EAGAIN or
-    /// the end). Set by OpenSSL's socket BIO for TLS (through a callback, hence a heap byte that
-    /// stays put), directly for plain TCP; cleared by `inputMayHaveArrived` on every readiness
-    /// event. While it is set and nothing is buffered, a read could only fail with EAGAIN.
-    private var socketDrained: UnsafeMutablePointer<UInt8>?
+    /// Plain TCP: whether the last read left the socket empty (a read shorter than asked, EAGAIN
+    /// or the end); cleared by `inputMayHaveArrived` on every readiness event. While it is set, a
+    /// read could only fail with EAGAIN. For TLS the socket BIO keeps the same flag
+    /// (`shim_SSL_socket_drained`).
     private var plainDrained = false
 
     /// Plain TCP.
@@ -63,13 +62,10 @@ struct ConnectionTransport {
         // request of one TLS record costs one system call instead of two (plus the EAGAIN one the
         // drained flag saves).
         SSL_set_read_ahead(ssl, 1)
-        let drained = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        drained.initialize(to: 0)
-        _ = shim_SSL_track_socket_reads(ssl, drained)
+        _ = shim_SSL_track_socket_reads(ssl)
         SSL_set_accept_state(ssl)
         self.fd = fd
         self.ssl = ssl
-        self.socketDrained = drained
     }
 
     var isTLS: Bool { ssl != nil }
@@ -104,14 +100,13 @@ struct ConnectionTransport {
     /// has been reported readable since, and OpenSSL holds no unread bytes.
     var mayHaveInput: Bool {
         guard let ssl else { return !plainDrained }
-        if let socketDrained, socketDrained.pointee != 0 { return SSL_has_pending(ssl) == 1 }
-        return true
+        return shim_SSL_socket_drained(ssl) == 0 || SSL_has_pending(ssl) == 1
     }
 
     /// Epoll reported the socket readable (or closed): the next read must be tried.
     mutating func inputMayHaveArrived() {
         plainDrained = false
-        socketDrained?.pointee = 0
+        if let ssl { shim_SSL_clear_socket_drained(ssl) }
     }
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> IOResult {
@@ -162,9 +157,6 @@ struct ConnectionTransport {
         SSL_free(ssl)
         self.ssl = nil
         healthy = false
-        // After SSL_free: the socket BIO (and its callback) went with the SSL.
-        socketDrained?.deallocate()
-        socketDrained = nil
     }
 
     private mutating func sslResult(_ rc: Int32, _ what: String) -> IOResult {
