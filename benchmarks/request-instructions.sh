@@ -19,6 +19,9 @@
 #   server, rest     the event loop and connection around all this
 #
 # The kernel's part (system calls) is not in these counts: benchmarks/request-profile.sh shows it.
+# Valgrind counts every byte a `rep movsb` copies as one instruction, so block copies (the TLS
+# plaintext into the read buffer, the body into its array: ~10 KB each) weigh more here than in
+# time.
 # Env: ROUNDS (default 300), CONNECTIONS ("1 16": one run each), BIN, SKIP_BUILD, SCRATCH, PORT
 # (default 24453). Needs valgrind and python3.
 set -euo pipefail

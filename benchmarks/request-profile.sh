@@ -11,8 +11,9 @@
 #                       write on loopback also delivers the bytes to the client and wakes it)
 #   TLS                 OpenSSL (record decryption and encryption, its buffers)
 #   HTTP parse          request head parsing, header lookup
+#   JSON values freed   releasing the parsed review (and any other JSON value)
 #   JSON parse          the AdmissionReview parse (with its allocations)
-#   rules               validation rules, the typed views they read
+#   rules               validation rules and the typed facts they read from the review
 #   serialization       the response: JSON, status line and headers
 #   handler glue        the endpoint and metrics code around those
 #   connection/loop     the event loop and connection state machine (buffers, copies)
@@ -44,6 +45,7 @@ import os, re, sys
 path, cpu_us = sys.argv[1], float(sys.argv[2])
 # Innermost match wins: each frame is tested against these in order.
 CATEGORIES = [
+    ("JSON values freed", re.compile(r"\$s9Admission0A6ReviewVwxx|\$s4JSON9JSONValueOWOe|\$s4JSON9JSONValueOwxx|\$s4JSON10JSONObjectV6MemberVwxx")),
     ("JSON parse", re.compile(r"JSONParser|JSONValueO5parse|JSONValueO15parseContiguous|JSONSkip|MemberStack|ReviewV5parse")),
     ("serialization", re.compile(r"JSONSerializer|serialize|HTTPResponse|AdmissionResponse|encode")),
     ("HTTP parse", re.compile(r"HTTPParser|HeadScanner|HTTPRequestHead|HTTPHeaders")),
