@@ -211,7 +211,7 @@ final class EventLoop: @unchecked Sendable {
         if deferredWrites.isEmpty {
             oldestDeferredWrite = now
         } else if now &- oldestDeferredWrite >= EventLoop.writeDeferralLimitNanoseconds {
-            // Waited long enough: the waiting ones go now, this one with them.
+            // The oldest has waited long enough: the waiting ones go now, this one right after.
             flushDeferredWrites()
             return false
         }
