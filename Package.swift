@@ -84,6 +84,10 @@ let package = Package(
         // Pod creates per second through KubeHTTPClient, for benchmarks/kube-client-bench.sh.
         .executableTarget(name: "kube-client-bench", dependencies: ["JSON", "KubeClient", "Threads"],
                           path: "Benchmarks/kube-client-bench"),
+        // The webhook process without the command line, for callgrind (benchmarks/request-instructions.sh).
+        .executableTarget(name: "webhook-bench", dependencies: [
+            "HTTPServer", "Webhook", .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/webhook-bench"),
         // Writes config/crd/bases/ray.io_rayclusters.yaml from the RayAPI schema.
         .executableTarget(name: "crd-gen", dependencies: ["JSON", "RayAPI"]),
 
@@ -91,11 +95,12 @@ let package = Package(
         .testTarget(name: "RayAPITests", dependencies: ["JSON", "RayAPI", "TestSupport"]),
         // Shared by the test targets: the seeded generator of every randomised test, and the harness
         // that runs the built `ray-operator` as a subprocess.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Also the cgroup a test creates to run a subprocess under a real CPU quota.
+        .target(name: "TestSupport", dependencies: ["Threads"], path: "Tests/TestSupport"),
         .testTarget(name: "AdmissionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "TestSupport"]),
         .testTarget(name: "ConversionTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Threads", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["Metrics", "HTTPServer", "TLS", "Threads", "TestSupport"]),
-        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "Threads", "HTTPServer", "Webhook"]),
+        .testTarget(name: "WebhookTests", dependencies: ["JSON", "RayAPI", "Conversion", "Admission", "Metrics", "TLS", "Threads", "HTTPServer", "Webhook", "TestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["JSON", "Metrics", "TLS", "Threads", "KubeClient", "TestSupport"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["JSON", "KubeClient", "DesiredState", "Reconciler", "TestSupport"]),
         .testTarget(name: "DesiredStateTests", dependencies: ["JSON", "RayAPI", "Conversion", "DesiredState", "TestSupport"]),

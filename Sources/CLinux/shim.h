@@ -47,4 +47,21 @@ static inline int clinux_set_mmap_threshold(int bytes) {
 static inline int clinux_malloc_trim(void) {
     return malloc_trim(0);
 }
+
+// sched_getaffinity and CPU_COUNT are _GNU_SOURCE-only as well: the raw system call fills a mask
+// of up to CLINUX_AFFINITY_MAX_CPUS CPUs and the set bits are counted here.
+#include <unistd.h>
+#include <sys/syscall.h>
+#define CLINUX_AFFINITY_MAX_CPUS 8192
+// CPUs in the affinity mask of process `pid` (0: the calling thread), or -1 when it cannot be read.
+static inline int clinux_affinity_cpu_count(int pid) {
+    unsigned long mask[CLINUX_AFFINITY_MAX_CPUS / (8 * sizeof(unsigned long))];
+    long bytes = syscall(SYS_sched_getaffinity, pid, sizeof(mask), mask);
+    if (bytes <= 0) return -1;
+    int count = 0;
+    for (long word = 0; word < bytes / (long)sizeof(unsigned long); word++) {
+        count += __builtin_popcountl(mask[word]);
+    }
+    return count;
+}
 #endif

@@ -54,6 +54,34 @@ static inline long shim_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(
 static inline long shim_SSL_MODE_nonblocking_writes(void) {
     return SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS;
 }
+// Whether the last read from the socket under an SSL left it empty (a read shorter than asked, or
+// EAGAIN, or the end): with edge-triggered epoll any later input is reported again, so the server
+// skips the read that would only return EAGAIN. The flag is the socket BIO's callback argument
+// itself (NULL or not), so it needs no memory of its own.
+static inline long shim_socket_read_tracker(BIO *bio, int oper, const char *argp, size_t len, int argi,
+                                            long argl, int ret, size_t *processed) {
+    (void)argp; (void)argi; (void)argl;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        int drained = ret > 0 ? (processed != NULL && *processed < len) : 1;
+        BIO_set_callback_arg(bio, drained ? (char *)bio : NULL);
+    }
+    return ret;
+}
+static inline int shim_SSL_track_socket_reads(SSL *ssl) {
+    BIO *bio = SSL_get_rbio(ssl);
+    if (bio == NULL) return 0;
+    BIO_set_callback_arg(bio, NULL);
+    BIO_set_callback_ex(bio, shim_socket_read_tracker);
+    return 1;
+}
+static inline int shim_SSL_socket_drained(const SSL *ssl) {
+    BIO *bio = SSL_get_rbio(ssl);
+    return bio != NULL && BIO_get_callback_arg(bio) != NULL;
+}
+static inline void shim_SSL_clear_socket_drained(SSL *ssl) {
+    BIO *bio = SSL_get_rbio(ssl);
+    if (bio != NULL) BIO_set_callback_arg(bio, NULL);
+}
 
 // ---- serverparts: certificate/key loading and development-certificate generation ----------------
 #include <openssl/asn1.h>

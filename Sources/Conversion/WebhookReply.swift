@@ -48,11 +48,17 @@ public enum WebhookMediaType {
     /// `application/json`, with any parameters (`; charset=utf-8`), any case, spaces around.
     public static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        var trimmed = mediaType
-        while let first = trimmed.first, first == " " || first == "\t" { trimmed.removeFirst() }
-        while let last = trimmed.last, last == " " || last == "\t" { trimmed.removeLast() }
-        return trimmed.lowercased() == json
+        // Compared byte by byte, without the splitting, trimming and lowercasing copies: it runs
+        // for every review.
+        var utf8 = contentType.utf8[...]
+        if let semicolon = utf8.firstIndex(of: UInt8(ascii: ";")) { utf8 = utf8[..<semicolon] }
+        while let first = utf8.first, first == 0x20 || first == 0x09 { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, last == 0x20 || last == 0x09 { utf8 = utf8.dropLast() }
+        let wanted = json.utf8
+        guard utf8.count == wanted.count else { return false }
+        return zip(utf8, wanted).allSatisfy { byte, expected in
+            (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected
+        }
     }
 
     /// The one refusal message, also used by the HTTP server's route check.

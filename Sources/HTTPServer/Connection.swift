@@ -129,6 +129,17 @@ final class Connection {
 
     // MARK: - Driving
 
+    /// Epoll reported the socket: readable, writable, closed or in error.
+    func ready(events: UInt32) {
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            transport.inputMayHaveArrived()
+        }
+        drive()
+    }
+
+    /// Set while a finished response waits for the end of the loop's epoll round (`EventLoop.deferWrite`).
+    var writeDeferred = false
+
     func drive() {
         while true {
             switch state {
@@ -158,8 +169,15 @@ final class Connection {
                 break
             }
 
-            // 1. Flush pending output (a response, or `100 Continue`).
+            // 1. Flush pending output (a response, or `100 Continue`), unless the loop collects
+            //    this round's responses to write them together.
             if outputOffset < output.count {
+                if writeDeferred {
+                    writeDeferred = false
+                } else if loop.deferWrite(self) {
+                    writeDeferred = true
+                    return
+                }
                 let result = output.withUnsafeBytes { raw in
                     transport.write(UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
                 }
@@ -192,8 +210,10 @@ final class Connection {
             // Waiting for in-flight budget: nothing is read until it is granted.
             if let request, request.awaitingBudget > 0 { return }
 
-            // 2. Make progress with what is buffered; read more only when that is not enough.
+            // 2. Make progress with what is buffered; read more only when that is not enough and
+            //    the socket may hold something (else epoll reports the next bytes).
             if processBuffered() { continue }
+            guard transport.mayHaveInput else { return }
             let result = transport.read(into: loop.scratch)
             switch result {
             case .bytes(let count):
@@ -323,7 +343,7 @@ final class Connection {
             respond(with: response, version: version, keepAlive: !hasBody && parsed.keepAlive, isError: true)
             return
         }
-        if let wanted = matched.acceptedMediaType, parsed.contentType != wanted.lowercased() {
+        if let wanted = matched.acceptedMediaType, !parsed.hasMediaType(wanted) {
             unreadRequestBytes = hasBody
             // Worded as the webhook endpoints word their own 415, so a client sees one message.
             let got = parsed.headers.values("content-type").first.map { "\"\($0)\"" } ?? "none"

@@ -66,6 +66,18 @@ final class EventLoop: @unchecked Sendable {
     private var messages: [LoopMessage] = []
     /// Handler jobs produced during one epoll round, handed to the workers together at its end.
     private var pendingJobs: [WorkerPool.Job] = []
+    /// Connections whose response waits for the end of this epoll round (`deferWrite`).
+    private var deferredWrites: [Connection] = []
+    /// True while the loop serves a round of more than one event.
+    private var deferringWrites = false
+    /// True while `flushDeferredWrites` runs; `flushing` is its list (kept to reuse its storage).
+    private var flushingWrites = false
+    private var flushing: [Connection] = []
+    /// When the oldest response in `deferredWrites` was ready (monotonic ns).
+    private var oldestDeferredWrite: UInt64 = 0
+    /// Longest a finished response waits for the rest of its round before the waiting ones are
+    /// written anyway (a round of a hundred requests must not hold the first answer for milliseconds).
+    static let writeDeferralLimitNanoseconds: UInt64 = 200_000
 
     static let scratchSize = 64 * 1024
     static let acceptsPerWakeup = 1
@@ -148,6 +160,12 @@ final class EventLoop: @unchecked Sendable {
                 core.logger.error("epoll_wait failed", metadata: ["error": "\(SocketError("epoll_wait"))"])
                 break
             }
+            // Every event of the round is served before the loop sleeps again. With several, the
+            // responses are written together at the end of the round (or after
+            // `writeDeferralLimitNanoseconds`): the client, woken by the first, is still running
+            // when the others arrive, instead of being woken (and the loop paying for it) once per
+            // response.
+            deferringWrites = count > 1
             for position in 0..<Int(count) {
                 let event = events[position]
                 let token = event.data.u64
@@ -160,10 +178,12 @@ final class EventLoop: @unchecked Sendable {
                     if listenerIndex < listeners.count { acceptConnections(listeners[listenerIndex]) }
                 } else {
                     let fd = Int32(truncatingIfNeeded: token)
-                    if let connection = connections[fd] { connection.drive() }
+                    if let connection = connections[fd] { connection.ready(events: event.events) }
                 }
             }
             if budgetRetryPending { retryBudgetWaiters() }
+            deferringWrites = false
+            flushDeferredWrites()
             now = MonotonicClock.now()
             if acceptPausedUntil != 0 && now >= acceptPausedUntil { resumeAccepting() }
             if now >= nextSweep {
@@ -184,6 +204,33 @@ final class EventLoop: @unchecked Sendable {
             releaseSlot()
         }
         finished.store(true, ordering: .releasing)
+    }
+
+    /// Called by a connection with a response to write: true when the loop takes it, to write it
+    /// at the end of the round (`Connection.drive` then returns and is driven again by the flush).
+    func deferWrite(_ connection: Connection) -> Bool {
+        guard deferringWrites && !flushingWrites else { return false }
+        let now = MonotonicClock.now()
+        if deferredWrites.isEmpty {
+            oldestDeferredWrite = now
+        } else if now &- oldestDeferredWrite >= EventLoop.writeDeferralLimitNanoseconds {
+            // The oldest has waited long enough: the waiting ones go now, this one right after.
+            flushDeferredWrites()
+            return false
+        }
+        deferredWrites.append(connection)
+        return true
+    }
+
+    /// Writes the waiting responses. A connection that goes on to answer a pipelined request
+    /// meanwhile writes that answer at once (`flushingWrites`).
+    private func flushDeferredWrites() {
+        guard !deferredWrites.isEmpty else { return }
+        flushingWrites = true
+        swap(&deferredWrites, &flushing)
+        for connection in flushing where connection.writeDeferred { connection.drive() }
+        flushing.removeAll(keepingCapacity: true)
+        flushingWrites = false
     }
 
     /// Queues a handler job; it reaches the workers at the end of this epoll round.

@@ -154,6 +154,18 @@ public struct HTTPRequestHead: Sendable {
         if !trimmed.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return String(decoding: trimmed, as: UTF8.self) }
         return String(decoding: trimmed.map(asciiLower), as: UTF8.self)
     }
+
+    /// Whether the media type of Content-Type (parameters aside) is `mediaType`, compared without
+    /// case and without building strings (the route check runs on every request).
+    public func hasMediaType(_ mediaType: String) -> Bool {
+        guard let index = headers.firstIndex(of: "content-type") else { return false }
+        var value = headers.valueBytes(index)
+        if let semicolon = value.firstIndex(of: UInt8(ascii: ";")) { value = value[..<semicolon] }
+        let trimmed = trimOWS(value)
+        let wanted = mediaType.utf8
+        guard trimmed.count == wanted.count else { return false }
+        return zip(trimmed, wanted).allSatisfy { asciiLower($0) == asciiLower($1) }
+    }
 }
 
 /// A request the server must refuse, with the status to answer and a short reason for the body.

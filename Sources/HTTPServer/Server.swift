@@ -80,8 +80,8 @@ public final class Server: Sendable {
 
     /// Starts the event loops. Returns at once; the server runs until `shutdown()`.
     public func start() throws {
-        try state.withLock { state throws in
-            guard !state.started else { return }
+        let startedNow = try state.withLock { state throws -> Bool in
+            guard !state.started else { return false }
             if state.listeners.contains(where: \.usesTLS) && core.currentTLS() == nil {
                 throw SocketError("a TLS listener needs a TLS context before start", errno: EINVAL)
             }
@@ -103,7 +103,9 @@ public final class Server: Sendable {
             state.loops = loops
             state.threads = threads
             state.started = true
+            return true
         }
+        if startedNow { core.logger.info("threads: \(configuration.threadSizingReason)") }
         startedFlag.store(true, ordering: .releasing)
     }
 

@@ -1,11 +1,17 @@
+import Threads
+
 /// Every limit and timeout of the server, named and configurable. Defaults follow
 /// They suit kube-apiserver as a client (it closes idle connections after
 /// 90 s, gives up after at most 30 s, sends < 1 KiB of headers and Content-Length bodies).
 public struct ServerConfiguration: Sendable {
-    /// Event-loop (epoll) threads. Default: one per core.
+    /// Event-loop (epoll) threads. Default: one per CPU the process may use (`ThreadSizing`).
     public var ioThreads: Int
     /// Threads that run request handlers off the I/O path, so one slow handler stalls no one else.
     public var workerThreads: Int
+    /// How often an idle worker polls for a job before it sleeps (0 under a CPU quota).
+    public var workerPollsBeforeSleeping: Int
+    /// Why the thread counts are what they are; logged when the server starts.
+    public var threadSizingReason: String
 
     /// The memory limit the defaults below derive from (the cgroup's, else physical memory).
     public var memoryBudget: MemoryBudget = .current
@@ -77,10 +83,14 @@ public struct ServerConfiguration: Sendable {
     /// listen(2) backlog.
     public var listenBacklog: Int32 = 1024
 
-    public init(ioThreads: Int? = nil, workerThreads: Int? = nil) {
-        let cores = ProcessorCount.online
-        self.ioThreads = max(1, ioThreads ?? cores)
-        self.workerThreads = max(1, workerThreads ?? max(2, cores))
+    /// nil counts follow `budget`: the CPUs this process may really use (affinity mask and cgroup
+    /// CPU quota included), read once per process.
+    public init(ioThreads: Int? = nil, workerThreads: Int? = nil, budget: CPUBudget = .current) {
+        let sizing = ThreadSizing(budget: budget, ioThreads: ioThreads, workerThreads: workerThreads)
+        self.ioThreads = sizing.ioThreads
+        self.workerThreads = sizing.workerThreads
+        self.workerPollsBeforeSleeping = sizing.workerPollsBeforeSleeping
+        self.threadSizingReason = sizing.reason
     }
 
     /// Shortest configured timeout: the sweep that enforces timeouts runs at a fraction of it.

@@ -31,7 +31,8 @@ final class ServerCore: Sendable {
         self.logger = logger
         self.stats = stats
         self.tls = Mutex(nil)
-        self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker")
+        self.workers = WorkerPool(threads: configuration.workerThreads, name: "http-worker",
+                                  pollsBeforeSleeping: configuration.workerPollsBeforeSleeping)
         self.budget = InflightBudget(capacity: configuration.maxInflightBytes,
                                      smallHeadroom: InflightBudget.headroom(forCapacity: configuration.maxInflightBytes))
         if configuration.returnsMemoryToSystem { MemoryReturn.configure() }

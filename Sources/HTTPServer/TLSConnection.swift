@@ -32,6 +32,11 @@ struct ConnectionTransport {
     /// A TLS session may send close_notify only while it is healthy (OpenSSL forbids SSL_shutdown
     /// after SSL_ERROR_SYSCALL / SSL_ERROR_SSL).
     private var healthy = false
+    /// Plain TCP: whether the last read left the socket empty (a read shorter than asked, EAGAIN
+    /// or the end); cleared by `inputMayHaveArrived` on every readiness event. While it is set, a
+    /// read could only fail with EAGAIN. For TLS the socket BIO keeps the same flag
+    /// (`shim_SSL_socket_drained`).
+    private var plainDrained = false
 
     /// Plain TCP.
     init(plainFD fd: Int32) {
@@ -68,6 +73,11 @@ struct ConnectionTransport {
             return nil
         }
         _ = shim_SSL_set_mode(ssl, shim_SSL_MODE_nonblocking_writes())
+        // Read what the socket holds in one read(2), not a record header and then its body: a
+        // request of one TLS record costs one system call instead of two (plus the EAGAIN one the
+        // drained flag saves).
+        SSL_set_read_ahead(ssl, 1)
+        _ = shim_SSL_track_socket_reads(ssl)
         SSL_set_accept_state(ssl)
         return ssl
     }
@@ -150,11 +160,28 @@ struct ConnectionTransport {
         }
     }
 
+    /// False when a read would only return EAGAIN: the last one left the socket empty, nothing
+    /// has been reported readable since, and OpenSSL holds no unread bytes.
+    var mayHaveInput: Bool {
+        guard let ssl else { return !plainDrained }
+        return shim_SSL_socket_drained(ssl) == 0 || SSL_has_pending(ssl) == 1
+    }
+
+    /// Epoll reported the socket readable (or closed): the next read must be tried.
+    mutating func inputMayHaveArrived() {
+        plainDrained = false
+        if let ssl { shim_SSL_clear_socket_drained(ssl) }
+    }
+
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> IOResult {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .wouldBlock }
         guard let ssl else {
             let n = recv(fd, base, buffer.count, 0)
-            if n > 0 { return .bytes(n) }
+            if n > 0 {
+                plainDrained = n < buffer.count
+                return .bytes(n)
+            }
+            plainDrained = true
             if n == 0 { return .closed }
             return errnoResult("recv")
         }

@@ -15,11 +15,10 @@ package enum ParallelMap {
     /// would only multiply thread start-ups and buffers.
     package static let maximumParts = 8
 
-    /// Online processors, at most `maximumParts`: how many parts a big job is cut into.
-    package static let processorCount: Int = {
-        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
-        return online > 0 ? min(online, maximumParts) : 1
-    }()
+    /// The CPUs the process may use (affinity mask and CPU quota included), at most
+    /// `maximumParts`: how many parts a big job is cut into. Under a 1-CPU quota more parts would
+    /// only take turns on it and add thread start-ups.
+    package static let processorCount: Int = min(CPUBudget.current.cpus, maximumParts)
 
     /// `count` contiguous ranges that together cover `0..<total` in order, as equal as possible
     /// (no empty range unless `total < count`, which yields `total` ranges of one element).

@@ -22,11 +22,16 @@ package final class WorkerPool: @unchecked Sendable {
     /// Jobs queued and not yet taken, readable without the lock (idle workers poll it briefly
     /// before sleeping: a futex wake-up per request would dominate short handlers).
     private let queued = Atomic<Int>(0)
-    /// How many times an idle worker polls (yielding the CPU in between) before it sleeps.
-    package static let pollsBeforeSleeping = 64
+    /// How many times an idle worker polls (yielding the CPU in between) before it sleeps, unless
+    /// the pool is told otherwise.
+    package static let defaultPollsBeforeSleeping = 64
+    /// This pool's polls: 0 (sleep at once) under a CPU quota, where polling would spend the same
+    /// allowance the requests need, and on a single CPU, where it only delays the thread it waits for.
+    package let pollsBeforeSleeping: Int
     private var threads: [pthread_t] = []
 
-    package init(threads count: Int, name: String) {
+    package init(threads count: Int, name: String, pollsBeforeSleeping: Int = WorkerPool.defaultPollsBeforeSleeping) {
+        self.pollsBeforeSleeping = max(0, pollsBeforeSleeping)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -96,7 +101,7 @@ package final class WorkerPool: @unchecked Sendable {
         while true {
             // Briefly poll for work before taking the lock and sleeping.
             var polls = 0
-            while queued.load(ordering: .relaxed) == 0 && polls < WorkerPool.pollsBeforeSleeping {
+            while polls < pollsBeforeSleeping && queued.load(ordering: .relaxed) == 0 {
                 sched_yield()
                 polls &+= 1
             }

@@ -47,8 +47,8 @@ struct WebhookCommand: AsyncParsableCommand {
     @Option(name: .customLong("write-timeout-seconds"), help: "Longest pause in writing a response to a client that does not read.") var writeTimeout: Double = defaults.server.writeTimeout
     @Option(name: .customLong("response-write-timeout-seconds"), help: "The whole response, first byte to last (then the connection closes; 0 = none).") var responseWriteTimeout: Double = defaults.server.responseWriteTimeout
     @Option(name: .customLong("idle-timeout-seconds"), help: "Keep-alive idle timeout (keep it above the apiserver's 90 s).") var idleTimeout: Double = defaults.server.keepAliveIdleTimeout
-    @Option(name: .customLong("io-threads"), help: "Event-loop threads (default: one per core).") var ioThreads: Int?
-    @Option(name: .customLong("worker-threads"), help: "Handler threads (default: max(2, cores)).") var workerThreads: Int?
+    @Option(name: .customLong("io-threads"), help: "Event-loop threads (default: one per CPU the process may use: online CPUs, affinity mask and cgroup CPU quota, rounded up).") var ioThreads: Int?
+    @Option(name: .customLong("worker-threads"), help: "Handler threads (default: as --io-threads, at least 2).") var workerThreads: Int?
     @Option(name: .customLong("cert-poll-seconds"), help: "Re-read the cert dir this often besides inotify.") var certPollSeconds: Double = defaults.certPollSeconds
     @Option(name: .customLong("malloc-tcache-count"),
             help: "glibc per-thread cache entries per block size, set by re-executing with GLIBC_TUNABLES (0 = glibc's default; a tcache_count already in GLIBC_TUNABLES wins).")

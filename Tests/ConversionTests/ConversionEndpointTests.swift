@@ -104,6 +104,18 @@ final class ConversionEndpointTests: XCTestCase {
         XCTAssertEqual(ConversionEndpoint.convert(body: body, contentType: "Application/JSON ; charset=utf-8").status, 200)
     }
 
+    /// The media-type rule every webhook endpoint shares: parameters, case and spaces aside.
+    func testMediaTypeRule() {
+        for accepted in ["application/json", "APPLICATION/JSON", "\tapplication/json ", "application/json;charset=utf-8",
+                         "application/json ; charset=utf-8", "application/json;"] {
+            XCTAssertTrue(WebhookMediaType.isJSON(accepted), accepted)
+        }
+        for refused in [nil, "", ";", "application/jso", "application/jsonx", "application/json-patch+json", "text/json",
+                        "application /json", "application/json\u{0}", "äpplication/json", "application/yaml; x=application/json"] as [String?] {
+            XCTAssertFalse(WebhookMediaType.isJSON(refused), refused ?? "nil")
+        }
+    }
+
     func testLargeReviewConvertsEveryObject() throws {
         let objects = (0..<2000).map { i -> JSONValue in
             var object = Fixture.object(SeedSamples.mini)

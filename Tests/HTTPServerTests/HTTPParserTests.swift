@@ -265,6 +265,12 @@ final class HTTPParserTests: XCTestCase {
     func testContentTypeAndPath() throws {
         XCTAssertEqual(try XCTUnwrap(head("GET / HTTP/1.1\r\nHost: a\r\nContent-Type: Application/JSON ; charset=utf-8\r\n\r\n")).0.contentType, "application/json")
         XCTAssertNil(try XCTUnwrap(head("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).0.contentType)
+        let typed = try XCTUnwrap(head("GET / HTTP/1.1\r\nHost: a\r\nContent-Type: Application/JSON ; charset=utf-8\r\n\r\n")).0
+        XCTAssertTrue(typed.hasMediaType("application/json"))
+        XCTAssertTrue(typed.hasMediaType("APPLICATION/json"))
+        XCTAssertFalse(typed.hasMediaType("application/jso"))
+        XCTAssertFalse(typed.hasMediaType("application/json-patch+json"))
+        XCTAssertFalse(try XCTUnwrap(head("GET / HTTP/1.1\r\nHost: a\r\n\r\n")).0.hasMediaType("application/json"))
         let (parsed, _) = try XCTUnwrap(head("GET /a/b#frag HTTP/1.1\r\nHost: a\r\n\r\n"))
         XCTAssertEqual(parsed.path, "/a/b")
         XCTAssertNil(parsed.query)
