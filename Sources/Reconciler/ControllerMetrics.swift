@@ -1,3 +1,5 @@
+import JSON
+import KubeClient
 import Metrics
 
 /// controller-runtime's reconcile metrics, under its names, so dashboards carry over.
@@ -31,7 +33,7 @@ public struct ControllerMetrics: Sendable {
     func record(_ result: ReconcileResult, seconds: Double) {
         duration.observe(seconds)
         switch result {
-        case .done: success.increment()
+        case .done, .forgotten: success.increment()
         case .requeueAfter: requeueAfter.increment()
         case .failed:
             failure.increment()
@@ -44,8 +46,59 @@ public struct ControllerMetrics: Sendable {
 public enum ReconcileResult: Sendable, Equatable {
     /// Converged (or nothing to do): forget the key's failures; look again after the periodic interval.
     case done
+    /// Nothing to do until the object changes (gone, deleting, managed elsewhere, invalid spec):
+    /// forget the key, no periodic requeue.
+    case forgotten
     /// Not done yet, nothing failed: look again after this many seconds.
     case requeueAfter(Double)
     /// Something failed: retry with the queue's per-key backoff.
     case failed(String)
+}
+
+/// KubeRay's per-cluster metrics: `kuberay_cluster_info`, `kuberay_cluster_condition_provisioned`
+/// and `kuberay_cluster_provisioned_duration_seconds`; a cluster's series go with it.
+final class ClusterMetrics: Sendable {
+    let registry: MetricsRegistry
+    init(registry: MetricsRegistry) { self.registry = registry }
+
+    private func labels(_ key: ObjectKey) -> [String: String] { ["name": key.name, "namespace": key.namespace] }
+
+    func observe(key: ObjectKey, cluster: JSONValue) {
+        var info = labels(key)
+        info["owner_kind"] = cluster["metadata"]?["labels"]?["ray.io/originated-from-crd"]?.stringValue ?? "None"
+        registry.gauge("kuberay_cluster_info", help: "Metadata information about RayCluster custom resources", labels: info).set(1)
+    }
+
+    func observeStatus(key: ObjectKey, cluster: JSONValue, status: JSONValue) {
+        let provisioned = (status["conditions"]?.arrayValue ?? []).first { $0["type"]?.stringValue == "RayClusterProvisioned" }
+        let isTrue = provisioned?["status"]?.stringValue == "True"
+        for value in ["true", "false"] {
+            var l = labels(key)
+            l["condition"] = value
+            registry.gauge("kuberay_cluster_condition_provisioned", help: "Indicates whether the RayCluster is provisioned",
+                           labels: l).set((value == "true") == isTrue ? 1 : 0)
+        }
+        if isTrue, let created = cluster["metadata"]?["creationTimestamp"]?.stringValue,
+           let since = provisioned?["lastTransitionTime"]?.stringValue,
+           let start = MicroTime.parse(created), let end = MicroTime.parse(since) {
+            var l = labels(key)
+            l["uid"] = cluster["metadata"]?["uid"]?.stringValue ?? ""
+            registry.gauge("kuberay_cluster_provisioned_duration_seconds",
+                           help: "The time, in seconds, when a RayCluster's RayClusterProvisioned status transitions from false to true",
+                           labels: l).set(Double(end - start) / 1e6)
+        }
+    }
+
+    func forget(_ key: ObjectKey) {
+        var info = labels(key)
+        for kind in ["None", "RayJob", "RayService"] {
+            info["owner_kind"] = kind
+            registry.remove("kuberay_cluster_info", labels: info)
+        }
+        for value in ["true", "false"] {
+            var l = labels(key)
+            l["condition"] = value
+            registry.remove("kuberay_cluster_condition_provisioned", labels: l)
+        }
+    }
 }

@@ -230,6 +230,8 @@ public final class ControllerProcess: Sendable {
             case .done:
                 queue.forget(key)
                 queue.addAfter(key, seconds: options.requeueAfter)
+            case .forgotten:
+                queue.forget(key)
             case .requeueAfter(let seconds):
                 queue.forget(key)
                 queue.addAfter(key, seconds: seconds)

@@ -58,7 +58,11 @@ final class ControllerEndToEndTests: XCTestCase {
         let namespace = "ctl-\(UUID().uuidString.prefix(8).lowercased())"
         let made = try kubectl.runRetrying(["create", "namespace", namespace])
         guard made.succeeded else { throw E2EError("create namespace: \(made.stderr)") }
-        addTeardownBlock { [kubectl] in _ = try? kubectl.run(["delete", "namespace", namespace, "--wait=false"]) }
+        // Waited for, so that no test sees the controller still busy with an earlier test's objects.
+        addTeardownBlock { [kubectl] in
+            _ = try? kubectl.run(["delete", "rayclusters.v1.ray.io", "--all", "-n", namespace, "--wait=true", "--timeout=60s"])
+            _ = try? kubectl.run(["delete", "namespace", namespace, "--wait=true", "--timeout=60s"])
+        }
         return namespace
     }
 
@@ -373,7 +377,7 @@ final class ControllerEndToEndTests: XCTestCase {
         let passesBefore = try controller.sum("controller_runtime_reconcile_total")
         let window: useconds_t = 20_000_000
         usleep(window)
-        XCTAssertEqual(try controller.writes(), settled, "a converged cluster is written to")
+        XCTAssertEqual(try controller.writes(), settled, "a converged cluster is written to: \((try? controller.metrics())?.split(separator: "\n").filter { $0.hasPrefix("ray_operator_api_calls_total") }.joined(separator: "\n") ?? "")")
         XCTAssertGreaterThan(try controller.sum("controller_runtime_reconcile_total"), passesBefore, "no pass ran in the window")
     }
 
