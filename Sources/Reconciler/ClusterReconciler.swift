@@ -4,6 +4,7 @@ import JSON
 import KubeClient
 import Logging
 import Metrics
+import RayAPI
 
 /// One reconcile pass for one RayCluster: read the caches, let `ReconcilePlan` decide, carry the
 /// plan out through the API, write the status when it changed.
@@ -68,7 +69,7 @@ final class ClusterReconciler: Sendable {
         }
 
         let now = MonotonicTime.now()
-        let ownedPods = pods.byOwner(uid: uid).filter { $0["metadata"]?["labels"]?["ray.io/cluster"]?.stringValue == key.name }
+        let ownedPods = pods.byOwner(uid: uid).filter { $0["metadata"]?["labels"]?[RayLabel.cluster]?.stringValue == key.name }
         let ownedServices = services.byOwner(uid: uid)
         let podView = expectations.view(podScope, cached: ownedPods, now: now)
         let serviceView = expectations.view(serviceScope, cached: ownedServices, now: now)

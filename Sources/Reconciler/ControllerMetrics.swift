@@ -1,6 +1,7 @@
 import JSON
 import KubeClient
 import Metrics
+import Synchronization
 
 /// controller-runtime's reconcile metrics, under its names, so dashboards carry over.
 public struct ControllerMetrics: Sendable {
@@ -56,17 +57,30 @@ public enum ReconcileResult: Sendable, Equatable {
 }
 
 /// KubeRay's per-cluster metrics: `kuberay_cluster_info`, `kuberay_cluster_condition_provisioned`
-/// and `kuberay_cluster_provisioned_duration_seconds`; a cluster's series go with it.
+/// and `kuberay_cluster_provisioned_duration_seconds`. Every series a cluster got is remembered, so
+/// the cluster's series go with it, whatever labels they carried.
 final class ClusterMetrics: Sendable {
     let registry: MetricsRegistry
+    private let series = Mutex<[ObjectKey: Set<SeriesName>]>([:])
+
+    private struct SeriesName: Hashable, Sendable {
+        var name: String
+        var labels: [String: String]
+    }
+
     init(registry: MetricsRegistry) { self.registry = registry }
 
     private func labels(_ key: ObjectKey) -> [String: String] { ["name": key.name, "namespace": key.namespace] }
 
+    private func gauge(_ key: ObjectKey, _ name: String, help: String, labels: [String: String]) -> Gauge {
+        series.withLock { _ = $0[key, default: []].insert(SeriesName(name: name, labels: labels)) }
+        return registry.gauge(name, help: help, labels: labels)
+    }
+
     func observe(key: ObjectKey, cluster: JSONValue) {
         var info = labels(key)
         info["owner_kind"] = cluster["metadata"]?["labels"]?["ray.io/originated-from-crd"]?.stringValue ?? "None"
-        registry.gauge("kuberay_cluster_info", help: "Metadata information about RayCluster custom resources", labels: info).set(1)
+        gauge(key, "kuberay_cluster_info", help: "Metadata information about RayCluster custom resources", labels: info).set(1)
     }
 
     func observeStatus(key: ObjectKey, cluster: JSONValue, status: JSONValue) {
@@ -75,30 +89,22 @@ final class ClusterMetrics: Sendable {
         for value in ["true", "false"] {
             var l = labels(key)
             l["condition"] = value
-            registry.gauge("kuberay_cluster_condition_provisioned", help: "Indicates whether the RayCluster is provisioned",
-                           labels: l).set((value == "true") == isTrue ? 1 : 0)
+            gauge(key, "kuberay_cluster_condition_provisioned", help: "Indicates whether the RayCluster is provisioned",
+                  labels: l).set((value == "true") == isTrue ? 1 : 0)
         }
         if isTrue, let created = cluster["metadata"]?["creationTimestamp"]?.stringValue,
            let since = provisioned?["lastTransitionTime"]?.stringValue,
            let start = MicroTime.parse(created), let end = MicroTime.parse(since) {
             var l = labels(key)
             l["uid"] = cluster["metadata"]?["uid"]?.stringValue ?? ""
-            registry.gauge("kuberay_cluster_provisioned_duration_seconds",
-                           help: "The time, in seconds, when a RayCluster's RayClusterProvisioned status transitions from false to true",
-                           labels: l).set(Double(end - start) / 1e6)
+            gauge(key, "kuberay_cluster_provisioned_duration_seconds",
+                  help: "The time, in seconds, when a RayCluster's RayClusterProvisioned status transitions from false to true",
+                  labels: l).set(Double(end - start) / 1e6)
         }
     }
 
     func forget(_ key: ObjectKey) {
-        var info = labels(key)
-        for kind in ["None", "RayJob", "RayService"] {
-            info["owner_kind"] = kind
-            registry.remove("kuberay_cluster_info", labels: info)
-        }
-        for value in ["true", "false"] {
-            var l = labels(key)
-            l["condition"] = value
-            registry.remove("kuberay_cluster_condition_provisioned", labels: l)
-        }
+        let gone = series.withLock { $0.removeValue(forKey: key) } ?? []
+        for entry in gone { registry.remove(entry.name, labels: entry.labels) }
     }
 }

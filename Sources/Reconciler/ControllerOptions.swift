@@ -1,4 +1,5 @@
 import Admission
+import KubeClient
 
 /// Everything `ray-operator controller` is configured with. The command's flags read their
 /// defaults from `ControllerOptions()`, so there is one place for each default.
@@ -40,4 +41,20 @@ public struct ControllerOptions: Sendable {
     public var expectationTimeout: Double = 30
 
     public init() {}
+
+    /// The elector's options from these settings; `validate()` on them is the one check of the
+    /// durations (lease > renew deadline > jitter × retry period).
+    public func leaderElection(identity: String) -> LeaderElectionOptions {
+        var election = LeaderElectionOptions(leaseName: leaderElectionID, leaseNamespace: leaderElectionNamespace ?? "default",
+                                             identity: identity)
+        election.leaseDuration = leaseDuration
+        election.renewDeadline = renewDeadline
+        election.retryPeriod = retryPeriod
+        return election
+    }
+
+    /// `--namespace a, b` → ["a", "b"]; empty entries dropped (none = all namespaces).
+    public static func namespaces(parsing list: String) -> [String] {
+        list.split(separator: ",").map { String($0).trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }
+    }
 }

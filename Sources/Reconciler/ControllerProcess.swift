@@ -74,11 +74,7 @@ public final class ControllerProcess: Sendable {
         recorder = EventRecorder(api: api, options: recorderOptions)
 
         if options.leaderElect {
-            var election = LeaderElectionOptions(leaseName: options.leaderElectionID,
-                                                 leaseNamespace: options.leaderElectionNamespace ?? "default", identity: identity)
-            election.leaseDuration = options.leaseDuration
-            election.renewDeadline = options.renewDeadline
-            election.retryPeriod = options.retryPeriod
+            var election = options.leaderElection(identity: identity)
             election.metrics = registry
             do { elector = try LeaderElector(api: api, options: election) } catch {
                 throw ControllerStartError("leader election: \(error)")
@@ -218,12 +214,7 @@ public final class ControllerProcess: Sendable {
         while let key = queue.get() {
             metrics.activeWorkers.increment()
             let started = MonotonicTime.now()
-            let result: ReconcileResult
-            if isLeader {
-                result = reconciler.reconcile(key)
-            } else {
-                result = .failed("not the leader")
-            }
+            let result = reconciler.reconcile(key)
             metrics.record(result, seconds: MonotonicTime.now() - started)
             metrics.activeWorkers.decrement()
             switch result {

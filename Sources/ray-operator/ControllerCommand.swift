@@ -71,7 +71,7 @@ struct ControllerCommand: ParsableCommand {
         }
         var options = Self.defaults
         options.kubeconfig = kubeconfig
-        options.namespaces = namespace.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+        options.namespaces = ControllerOptions.namespaces(parsing: namespace)
         options.leaderElect = leaderElect
         options.leaderElectionID = leaderElectionID
         options.metricsBindAddress = metricsBindAddress
@@ -91,9 +91,7 @@ struct ControllerCommand: ParsableCommand {
             options.requeueAfter = try DurationParsing.seconds(requeueAfter)
         } catch { throw usage("\(error)") }
         if leaderElect {
-            guard options.leaseDuration > options.renewDeadline, options.renewDeadline > 1.2 * options.retryPeriod else {
-                throw usage("leader election needs lease duration > renew deadline > 1.2 × retry period")
-            }
+            do { try options.leaderElection(identity: "check").validate() } catch { throw usage("leader election: \(error)") }
         }
 
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, format: format, level: level) }
@@ -145,13 +143,4 @@ private func currentEnvironment() -> [String: String] {
         pointer = pointer.advanced(by: 1)
     }
     return result
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
 }

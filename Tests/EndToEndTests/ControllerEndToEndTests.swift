@@ -14,10 +14,7 @@ final class ControllerEndToEndTests: XCTestCase {
     /// How long the controller may take to bring a cluster to its declared state.
     static let convergeTimeout: TimeInterval = 60
 
-    static var kubeconfig: String? {
-        let value = ProcessInfo.processInfo.environment["RAY_E2E_KUBECONFIG"] ?? ""
-        return value.isEmpty ? nil : value
-    }
+    static var kubeconfig: String? { Prerequisite.kubeconfig }
 
     override class func setUp() {
         super.setUp()
@@ -43,7 +40,7 @@ final class ControllerEndToEndTests: XCTestCase {
     }
 
     func fixtures() throws -> (LocalWebhook, LocalController) {
-        guard Self.kubeconfig != nil else { throw XCTSkip("RAY_E2E_KUBECONFIG is not set (scripts/test sets it)") }
+        _ = try Prerequisite.requireKubeconfig()
         if let failure = Self.setupFailure { throw E2EError("end-to-end setup failed: \(failure)") }
         guard let webhook = Self.webhook, let controller = Self.controller else { throw E2EError("end-to-end setup did not run") }
         return (webhook, controller)

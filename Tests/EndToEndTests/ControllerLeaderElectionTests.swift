@@ -13,8 +13,7 @@ final class ControllerLeaderElectionTests: XCTestCase {
                         "--leader-election-retry-period", "0.5s"]
 
     func testOneLeaderAtATimeAndAStoppedLeaderIsReplaced() throws {
-        let value = ProcessInfo.processInfo.environment["RAY_E2E_KUBECONFIG"] ?? ""
-        guard !value.isEmpty else { throw XCTSkip("RAY_E2E_KUBECONFIG is not set (scripts/test sets it)") }
+        let value = try Prerequisite.requireKubeconfig()
         let webhook = try LocalWebhook(kubeconfig: value)
         defer { webhook.stop() }
         try webhook.install()

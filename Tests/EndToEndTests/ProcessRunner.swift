@@ -75,6 +75,18 @@ struct E2EError: Error, CustomStringConvertible {
 enum Prerequisite {
     static var required: Bool { ProcessInfo.processInfo.environment["RAY_E2E_REQUIRED"] == "1" }
 
+    /// The API server of the end-to-end suites (RAY_E2E_KUBECONFIG), nil when none is given.
+    static var kubeconfig: String? {
+        let value = ProcessInfo.processInfo.environment["RAY_E2E_KUBECONFIG"] ?? ""
+        return value.isEmpty ? nil : value
+    }
+
+    /// The kubeconfig, or the error that says it is missing (a skip, or a failure in strict mode).
+    static func requireKubeconfig() throws -> String {
+        guard let kubeconfig else { throw missing("RAY_E2E_KUBECONFIG is not set (scripts/test sets it)") }
+        return kubeconfig
+    }
+
     static func missing(_ reason: String) -> any Error {
         required ? E2EError("\(reason) (RAY_E2E_REQUIRED=1: a missing prerequisite fails the test)") : XCTSkip(reason)
     }

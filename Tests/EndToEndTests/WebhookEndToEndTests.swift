@@ -7,10 +7,7 @@ final class WebhookEndToEndTests: XCTestCase {
     nonisolated(unsafe) static var webhook: LocalWebhook?
     nonisolated(unsafe) static var setupFailure: (any Error)?
 
-    static var kubeconfig: String? {
-        let value = ProcessInfo.processInfo.environment["RAY_E2E_KUBECONFIG"] ?? ""
-        return value.isEmpty ? nil : value
-    }
+    static var kubeconfig: String? { Prerequisite.kubeconfig }
 
     override class func setUp() {
         super.setUp()
