@@ -91,7 +91,7 @@ struct ControllerCommand: ParsableCommand {
             options.requeueAfter = try DurationParsing.seconds(requeueAfter)
         } catch { throw usage("\(error)") }
         if leaderElect {
-            do { try options.leaderElection(identity: "check").validate() } catch { throw usage("leader election: \(error)") }
+            do { try options.leaderElection(identity: "check").validate() } catch { throw usage("\(error)") }
         }
 
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, format: format, level: level) }
