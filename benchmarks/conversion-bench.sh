@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Conversion benchmark (issue 5, item 5).
+# Conversion benchmark: ConversionReviews in process and over HTTPS.
 #
 # 1. `conversion-bench` (release): a ConversionReview of 1, 100 and 1,000 RayClusters each way,
 #    in process (parse + convert + serialize, exactly what `/convert` runs): wall ms per review

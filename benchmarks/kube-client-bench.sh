@@ -10,7 +10,7 @@
 #   PODS=2000 THREADS=16 ROUNDS=3 PORT=18443 benchmarks/kube-client-bench.sh
 #   KUBECONFIG_PATH=/path/kubeconfig benchmarks/kube-client-bench.sh   # use a running API server instead
 #
-# Target (issue 11): the client reaches >= 0.8x the Python loop's creates per second.
+# Target: the client reaches >= 0.8x the Python loop's creates per second.
 # Needs: swift, python3, kubectl, and ../shared/tools/kube-apiserver (or KUBECONFIG_PATH).
 set -euo pipefail
 

@@ -9,7 +9,7 @@
 #   benchmarks/server-bench.sh            # needs swift, openssl, python3; installs wrk and nginx with apt-get if missing
 #   DURATION=10 CONNECTIONS=32 IDLE=10000 benchmarks/server-bench.sh
 #
-# Targets (issue 3): keep-alive and handshake rates >= 0.8x nginx; idle RSS <= 20 MB; 10k idle <= 150 MB.
+# Targets: keep-alive and handshake rates >= 0.8x nginx; idle RSS <= 20 MB; 10k idle <= 150 MB.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

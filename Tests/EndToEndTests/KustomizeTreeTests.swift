@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// `kubectl kustomize` builds the config/ tree, and what it builds agrees with itself and with
-/// DESIGN §2: names, paths, the Service ↔ webhook ↔ Certificate DNS names, CA injection.
+/// the fixed contracts of docs/architecture.md: names, paths, the Service ↔ webhook ↔ Certificate DNS names,
+/// CA injection.
 /// No API server needed.
 final class KustomizeTreeTests: XCTestCase {
     /// Every object of `kubectl kustomize config/<dir>`, as JSON (kubectl converts it).
@@ -91,7 +92,7 @@ final class KustomizeTreeTests: XCTestCase {
         let rootIssuer = try one(objects, kind: "Issuer", name: try XCTUnwrap(JSON.at(caCertificate, "spec", "issuerRef", "name") as? String))
         XCTAssertNotNil(JSON.at(rootIssuer, "spec", "selfSigned"))
 
-        // The webhook configurations of DESIGN §2 / issue 6.
+        // The webhook configurations: one validating, one mutating, each on its fixed path.
         let inject = "\(namespace)/serving-cert"
         let expected = [("ValidatingWebhookConfiguration", "vraycluster.ray.io", "/validate-ray-io-v1-raycluster"),
                         ("MutatingWebhookConfiguration", "mraycluster.ray.io", "/mutate-ray-io-v1-raycluster")]
