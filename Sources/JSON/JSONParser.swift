@@ -49,8 +49,9 @@ let nine: UInt8 = 0x39         // 9
 
 @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- zero < 10 }
 
-/// Describes a byte for error messages: printable ASCII as itself, the rest as hex.
-func describeByte(_ b: UInt8) -> String {
+/// Describes a byte for error messages: printable ASCII as itself, the rest as hex. Shared by every
+/// parser of the package (JSON here, chunked bodies in KubeClient).
+package func describeByte(_ b: UInt8) -> String {
     if b >= 0x21 && b < 0x7F { return "'\(Character(Unicode.Scalar(b)))'" }
     let digits = Array("0123456789abcdef")
     return "byte 0x\(digits[Int(b >> 4)])\(digits[Int(b & 0xF)])"

@@ -1,3 +1,4 @@
+import JSON
 // Incremental decoder of a `Transfer-Encoding: chunked` response body (RFC 9112 §7.1), fed
 // whatever bytes arrived, in pieces of any size. Watches depend on it: the API server sends each
 // event as it happens, and TCP and TLS split and join those writes as they please.
@@ -155,10 +156,4 @@ func hexDigitValue(_ byte: UInt8) -> Int? {
     case 0x61...0x66: return Int(byte &- 0x57)
     default: return nil
     }
-}
-
-func describeByte(_ byte: UInt8) -> String {
-    if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
-    let digits = Array("0123456789abcdef")
-    return "0x" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
 }
