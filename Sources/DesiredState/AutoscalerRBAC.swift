@@ -47,19 +47,19 @@ public struct ExistingAutoscalerObjects: Sendable, Equatable {
 }
 
 /// Builders of the autoscaler's ServiceAccount, Role and RoleBinding.
-public enum AutoscalerRBAC {
+package enum AutoscalerRBAC {
     static let rbacAPIVersion = "rbac.authorization.k8s.io/v1"
     static let rbacGroup = "rbac.authorization.k8s.io"
 
     /// The ServiceAccount the head pod runs as under in-tree autoscaling, and whether the user
     /// named it (then it is not made); nil when autoscaling is off or the cluster is unusable.
-    public static func serviceAccount(of cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) -> (name: String, userNamed: Bool)? {
+    package static func serviceAccount(of cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) -> (name: String, userNamed: Bool)? {
         guard let facts = try? ClusterFacts(cluster: cluster, options: options), facts.autoscaling else { return nil }
         return (serviceAccountName(facts), userServiceAccount(facts) != nil)
     }
 
     /// The object of `kind` made for `cluster` (the ServiceAccount even when the user named one).
-    public static func object(_ kind: AutoscalerObjectKind, cluster: JSONValue,
+    package static func object(_ kind: AutoscalerObjectKind, cluster: JSONValue,
                               options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
         object(kind, try ClusterFacts(cluster: cluster, options: options))
     }

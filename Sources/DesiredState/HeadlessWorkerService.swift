@@ -11,7 +11,7 @@ import JSON
 import RayAPI
 
 /// Builder of the headless worker Service.
-public enum HeadlessWorkerService {
+package enum HeadlessWorkerService {
     /// Whether `cluster` wants the Service: some worker group has numOfHosts above 1.
     static func wanted(_ facts: ClusterFacts) -> Bool {
         facts.workerGroups.contains { WorkerGroupPlan.hosts($0) > 1 }
@@ -23,7 +23,7 @@ public enum HeadlessWorkerService {
     }
 
     /// The Service of `cluster`.
-    public static func service(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
+    package static func service(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
         service(try ClusterFacts(cluster: cluster, options: options))
     }
 

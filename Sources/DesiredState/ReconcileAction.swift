@@ -52,7 +52,7 @@ public struct PodCreation: Sendable, Equatable {
     public var index: Int
     /// Place of the pod in its multi-host replica (0 for the head and single-host workers): the
     /// caller does not stop a bounded pass before the later hosts of a replica it started.
-    public var hostIndex: Int = 0
+    package var hostIndex: Int = 0
     /// The complete Pod object.
     public var object: JSONValue
 }
@@ -119,7 +119,7 @@ public enum ReconcileAction: Sendable, Equatable {
 
     /// A later host of a multi-host replica: the caller runs it even past its bound on writes per
     /// pass, so that a replica it started creating is created whole.
-    public var continuesReplica: Bool {
+    package var continuesReplica: Bool {
         if case .createPod(let creation) = self { return creation.hostIndex > 0 }
         return false
     }

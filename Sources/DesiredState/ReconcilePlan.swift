@@ -60,7 +60,7 @@ public struct ReconcilePlan: Sendable, Equatable {
     /// The calls to make, in order; stop at the first that fails.
     public var actions: [ReconcileAction]
     /// Events to record on the RayCluster whatever the actions do.
-    public var events: [PlannedEvent]
+    package var events: [PlannedEvent]
     /// An error to report after the actions ran (status `ReplicaFailure`/log) and requeue with
     /// backoff; nil when the pass is clean.
     public var error: ReconcileError?
