@@ -100,7 +100,7 @@ extension ControllerEndToEndTests {
     }
 
     func testAUserNamedServiceAccountMustExistBeforeAnyPod() throws {
-        _ = try fixtures()
+        let (_, controller) = try fixtures()
         let namespace = try makeNamespace()
         var manifest = smallCluster("usa", replicas: 1, extra: "  enableInTreeAutoscaling: true")
         manifest = manifest.replacingOccurrences(of: "      spec:\n        containers:\n        - name: ray-head",
@@ -125,5 +125,14 @@ extension ControllerEndToEndTests {
         let account = try kubectl.getJSON(["serviceaccount", "user-sa", "-n", namespace])
         XCTAssertNil(JSON.at(account, "metadata", "ownerReferences"))
         XCTAssertFalse(try kubectl.run(["get", "serviceaccount", "usa", "-n", namespace]).succeeded)
+
+        // Once seen, the user's ServiceAccount is not looked up again on every periodic pass.
+        let getsOfServiceAccounts = { try controller.sum("ray_operator_api_calls_total", where: [#"verb="get""#, #"resource="serviceaccounts""#]) }
+        let gets = try getsOfServiceAccounts()
+        XCTAssertGreaterThan(gets, 0, "the ServiceAccount was looked up")
+        let passes = try controller.sum("controller_runtime_reconcile_total")
+        usleep(12_000_000)
+        XCTAssertGreaterThan(try controller.sum("controller_runtime_reconcile_total"), passes, "no pass ran in the window")
+        XCTAssertEqual(try getsOfServiceAccounts(), gets, "a GET per pass")
     }
 }
