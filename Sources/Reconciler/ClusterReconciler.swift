@@ -28,7 +28,8 @@ final class ClusterReconciler: Sendable {
     let clusterMetrics: ClusterMetrics
 
     init(api: any KubeAPI, clusters: InformerGroup, pods: InformerGroup, services: InformerGroup,
-         autoscalerObjects: AutoscalerObjectCaches, recorder: EventRecorder, registry: MetricsRegistry, options: ControllerOptions, logger: Logger, mayWrite: @escaping @Sendable () -> Bool) {
+         autoscalerObjects: AutoscalerObjectCaches, recorder: EventRecorder, registry: MetricsRegistry,
+         options: ControllerOptions, logger: Logger, mayWrite: @escaping @Sendable () -> Bool) {
         self.api = api
         self.clusters = clusters
         self.pods = pods
@@ -90,7 +91,7 @@ final class ClusterReconciler: Sendable {
             return .forgotten
         }
 
-        for event in plan.events {
+        for event in plan.events where mayWrite() {
             emit(cluster, type: event.type == "Warning" ? .warning : .normal, reason: event.reason, action: "Reconcile", note: event.message)
         }
         var failure = plan.error
