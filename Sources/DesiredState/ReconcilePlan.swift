@@ -30,7 +30,10 @@
 // Stale caches are safe by construction: creates use fixed names (a pod the cache missed gets
 // AlreadyExists, never a twin), deletes carry the pod's UID, scale-down picks its victims by
 // index, and terminating pods count as present for creates and as the first victims for deletes,
-// so a pass that sees an older view deletes the same pods, never one more.
+// so a pass that sees an older view deletes the same pods, never one more. One view this cannot
+// judge: a multi-host replica whose later hosts were created but are not in the view yet looks
+// incomplete and would be deleted; the caller's record of writes its cache has not shown yet
+// (the Reconciler's Expectations) is what keeps them in the view.
 import JSON
 import RayAPI
 
