@@ -7,9 +7,8 @@
 // apply as KubeRay applies them: env, envFrom and volume mounts are appended, image, pull policy,
 // security context, command and args replace ours.
 //
-// Not built here: the ServiceAccount, Role and RoleBinding that let the sidecar read pods and
-// patch the RayCluster. The head pod runs with the template's service account; a user who enables
-// autoscaling grants it those rights (the sidecar cannot scale without them).
+// The ServiceAccount, Role and RoleBinding that let the sidecar read pods and patch the
+// RayCluster are AutoscalerRBAC's.
 import JSON
 import RayAPI
 

@@ -17,17 +17,20 @@
 //    "unhealthy"), `PodBuilder.swift` (a pod), `HeadServiceBuilder.swift`, `RayStartCommand.swift`,
 //    `RayContainerEnv.swift`, `RayProbes.swift`, `PodMetadata.swift` (labels, annotations),
 //    `AutoscalerSidecar.swift`, `ClusterNames.swift`, `ClusterOrigin.swift`, `StatusConditions.swift`,
-//    `DesiredResources.swift`, `DesiredStateOptions.swift`.
+//    `DesiredResources.swift`, `DesiredStateOptions.swift`, `MultiHostGroupPlan.swift` (multi-host
+//    groups), `HeadlessWorkerService.swift`, `AutoscalerRBAC.swift` (the autoscaler's rights).
 //
 // ## Using it from the control loop
 //
 // ```swift
-// let plan = ReconcilePlan.make(cluster: cluster, pods: ownedPods, services: ownedServices, options: options)
+// let plan = ReconcilePlan.make(cluster: cluster, pods: ownedPods, services: ownedServices,
+//                               autoscalerObjects: existing /* names present in the namespace */, options: options)
 // switch plan.phase {
 // case .skipped: return                                  // managedBy another controller: no writes
 // case .invalid: emitWarning("InvalidRayClusterSpec", plan.error); return  // no status write, no requeue
 // default: break
 // }
+// for event in plan.events { emit(event) }               // e.g. AutoscalerServiceAccountNotFound
 // var failure = plan.error
 // for action in plan.actions {
 //     do { try perform(action) /* AlreadyExists / NotFound count as done, without an Event */
@@ -63,7 +66,9 @@
 // - Condition messages are never empty: Kubernetes 1.20 refuses an empty required string.
 // - `needsWrite` writes observedGeneration and desired-resource changes (KubeRay does not): a spec
 //   change shows in the status, and an idle cluster still causes no writes.
+// - Multi-host groups (numOfHosts > 1) are reconciled replica by replica (MultiHostGroupPlan.swift):
+//   created, repaired and removed whole; the headless worker Service exists while one does.
+// - Under in-tree autoscaling, the autoscaler's ServiceAccount, Role and RoleBinding
+//   (AutoscalerRBAC.swift) come first, made when missing, never updated.
 //
-// Not built: the autoscaler's ServiceAccount/Role/RoleBinding, GCS fault tolerance, auth, TLS,
-// history server, Ingress, serve and headless worker Services, upgrade strategy; multi-host groups
-// are reconciled pod by pod (replica labels are set), not replica by replica.
+// Not built: GCS fault tolerance, auth, TLS, history server, Ingress, serve Service, upgrade strategy.

@@ -16,7 +16,8 @@
 //   starting (KubeRay's default). Left out for v1alpha1 clusters: their image may predate
 //   `ray health-check`, and the original operator started workers at once;
 // - every init container gets FQ_RAY_IP and RAY_IP;
-// - the head under in-tree autoscaling: the autoscaler sidecar and the shared /tmp/ray volume;
+// - the head under in-tree autoscaling: the autoscaler sidecar, the shared /tmp/ray volume and,
+//   unless the template names one, the ServiceAccount the operator makes for it (AutoscalerRBAC);
 //   with autoscaler v2, `restartPolicy: Never` where the template sets none (the autoscaler
 //   replaces failed nodes itself).
 import JSON
@@ -138,6 +139,9 @@ public enum PodBuilder {
         }
         spec["containers"] = .array(containers)
         if facts.autoscalerV2 && (spec["restartPolicy"]?.stringValue ?? "").isEmpty { spec["restartPolicy"] = "Never" }
+        if autoscalerSidecar && (spec["serviceAccountName"]?.stringValue ?? "").isEmpty {
+            spec["serviceAccountName"] = .string(AutoscalerRBAC.serviceAccountName(facts))
+        }
 
         var metadata: [(String, JSONValue)] = [
             ("name", .string(podName)),

@@ -28,6 +28,18 @@ enum PodMetadata {
     struct WorkerSlot {
         var index: Int
         var numOfHosts: Int
+
+        /// The replica this pod belongs to: pods `r*numOfHosts ..< (r+1)*numOfHosts` form replica `r`.
+        var replica: Int { index / max(numOfHosts, 1) }
+        /// The pod's place within its replica.
+        var host: Int { index % max(numOfHosts, 1) }
+    }
+
+    /// `ray.io/worker-group-replica-name` of the pods of replica `replica` of `group`:
+    /// `<group>-<replica>`, cut to a label value as KubeRay's CheckLabel cuts. KubeRay draws a
+    /// random suffix; here the pods of a replica have fixed names, so its name is fixed too.
+    static func replicaName(group: String, replica: Int) -> String {
+        RayNaming.checkLabel("\(group)-\(replica)")
     }
 
     static func labels(template: JSONValue?, groupLabels: JSONValue?, type: RayNodeType, group: String, podName: String,
@@ -48,13 +60,12 @@ enum PodMetadata {
         if labels[RayLabel.appName] == nil { labels[RayLabel.appName] = RayLabel.appNameValue }
         if labels[RayLabel.createdBy] == nil { labels[RayLabel.createdBy] = RayLabel.createdByValue }
         if let worker {
-            let hosts = max(worker.numOfHosts, 1)
-            labels[RayLabel.workerGroupReplicaIndex] = String(worker.index / hosts)
-            if hosts > 1 {
+            labels[RayLabel.workerGroupReplicaIndex] = String(worker.replica)
+            if worker.numOfHosts > 1 {
                 // One replica is `numOfHosts` pods (a multi-host slice): pods of the same replica
                 // share its name, and each knows its host index.
-                labels[RayLabel.workerGroupReplicaName] = "\(group)-\(worker.index / hosts)"
-                labels[RayLabel.replicaHostIndex] = String(worker.index % hosts)
+                labels[RayLabel.workerGroupReplicaName] = replicaName(group: group, replica: worker.replica)
+                labels[RayLabel.replicaHostIndex] = String(worker.host)
             }
         }
         if facts.origin == .v1alpha1 {

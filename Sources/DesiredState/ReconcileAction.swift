@@ -1,10 +1,11 @@
 // The API calls a plan asks for, and what to report about each.
 //
 // How the caller runs an action:
-// - createService / createPod: POST `object`. AlreadyExists means a stale cache missed an object
+// - createAutoscalerObject / createService / createPod: POST `object`. AlreadyExists means a stale cache missed an object
 //   created earlier (names are fixed): count it as done and emit nothing.
 // - deletePod: DELETE `name` with the precondition `uid` (so a re-created namesake is never hit).
 //   NotFound (or a UID conflict) means it is gone already: done.
+// - deleteService: DELETE `name` with the precondition `uid`; NotFound or a conflict: done.
 // - deleteAllPods: DELETE the pod collection with `labelSelector`.
 // On success emit `successEvent` (a Normal Event on the RayCluster). On failure emit
 // `failureEvent(namespace:error:)` (Warning), stop running the plan, and pass `failure(namespace:error:)` to
@@ -49,6 +50,9 @@ public struct PodCreation: Sendable, Equatable {
     public var group: String
     /// Index in the group (0 for the head).
     public var index: Int
+    /// Place of the pod in its multi-host replica (0 for the head and single-host workers): the
+    /// caller does not stop a bounded pass before the later hosts of a replica it started.
+    package var hostIndex: Int = 0
     /// The complete Pod object.
     public var object: JSONValue
 }
@@ -65,6 +69,8 @@ public enum PodDeletionReason: String, Sendable, Equatable {
     case groupSuspended = "GroupSuspended"
     /// Its group is no longer in the spec.
     case groupRemoved = "GroupRemoved"
+    /// Its multi-host replica misses a host (or it belongs to no replica): the replica goes whole.
+    case incompleteReplica = "IncompleteReplica"
 }
 
 /// A pod to delete.
@@ -79,9 +85,21 @@ public struct PodDeletion: Sendable, Equatable {
     public var detail: String
 }
 
+/// A ServiceAccount, Role or RoleBinding of the autoscaler to create.
+public struct AutoscalerObjectCreation: Sendable, Equatable {
+    public var kind: AutoscalerObjectKind
+    public var name: String
+    /// The complete object.
+    public var object: JSONValue
+}
+
 /// One API call of a plan.
 public enum ReconcileAction: Sendable, Equatable {
+    case createAutoscalerObject(AutoscalerObjectCreation)
     case createService(name: String, object: JSONValue)
+    /// Delete a Service this operator made and no longer wants (the headless worker Service once
+    /// no group is multi-host), with the precondition `uid`.
+    case deleteService(name: String, uid: String?)
     case createPod(PodCreation)
     case deletePod(PodDeletion)
     /// Delete every pod of the cluster at once (suspend).
@@ -90,18 +108,33 @@ public enum ReconcileAction: Sendable, Equatable {
     /// Name of the object the action is about (the selector for `deleteAllPods`).
     public var objectName: String {
         switch self {
+        case .createAutoscalerObject(let creation): return creation.name
         case .createService(let name, _): return name
+        case .deleteService(let name, _): return name
         case .createPod(let creation): return creation.name
         case .deletePod(let deletion): return deletion.name
         case .deleteAllPods(let selector): return selector
         }
     }
 
+    /// A later host of a multi-host replica: the caller runs it even past its bound on writes per
+    /// pass, so that a replica it started creating is created whole.
+    package var continuesReplica: Bool {
+        if case .createPod(let creation) = self { return creation.hostIndex > 0 }
+        return false
+    }
+
     /// The Normal Event to emit once the call succeeded (not after AlreadyExists / NotFound).
     public func successEvent(namespace: String) -> PlannedEvent {
         switch self {
+        case .createAutoscalerObject(let creation):
+            return PlannedEvent(type: "Normal", reason: "Created\(creation.kind.rawValue)",
+                                message: "Created \(creation.kind.words) \(namespace)/\(creation.name)")
         case .createService(let name, _):
             return PlannedEvent(type: "Normal", reason: "CreatedService", message: "Created service \(namespace)/\(name)")
+        case .deleteService(let name, _):
+            return PlannedEvent(type: "Normal", reason: "DeletedService",
+                                message: "Deleted service \(namespace)/\(name): no worker group has numOfHosts above 1")
         case .createPod(let creation):
             return creation.nodeType == .head
                 ? PlannedEvent(type: "Normal", reason: "CreatedHeadPod", message: "Created head Pod \(namespace)/\(creation.name)")
@@ -120,7 +153,10 @@ public enum ReconcileAction: Sendable, Equatable {
         let reason: String
         let what: String
         switch self {
+        case .createAutoscalerObject(let c):
+            (reason, what) = ("FailedToCreate\(c.kind.rawValue)", "create \(c.kind.words) \(namespace)/\(c.name)")
         case .createService(let name, _): (reason, what) = ("FailedToCreateService", "create service \(namespace)/\(name)")
+        case .deleteService(let name, _): (reason, what) = ("FailedToDeleteService", "delete service \(namespace)/\(name)")
         case .createPod(let c) where c.nodeType == .head: (reason, what) = ("FailedToCreateHeadPod", "create head Pod \(namespace)/\(c.name)")
         case .createPod(let c): (reason, what) = ("FailedToCreateWorkerPod", "create worker Pod \(namespace)/\(c.name)")
         case .deletePod(let d) where d.nodeType == .head: (reason, what) = ("FailedToDeleteHeadPod", "delete head Pod \(namespace)/\(d.name)")
@@ -134,11 +170,22 @@ public enum ReconcileAction: Sendable, Equatable {
     public func failure(namespace: String, error: String) -> ReconcileError {
         let reason: String?
         switch self {
-        case .createService: reason = nil
+        case .createAutoscalerObject, .createService, .deleteService: reason = nil
         case .createPod(let c): reason = c.nodeType == .head ? RayClusterConditionReason.failedCreateHeadPod : RayClusterConditionReason.failedCreateWorkerPod
         case .deletePod(let d): reason = d.nodeType == .head ? RayClusterConditionReason.failedDeleteHeadPod : RayClusterConditionReason.failedDeleteWorkerPod
         case .deleteAllPods: reason = RayClusterConditionReason.failedDeleteAllPods
         }
         return ReconcileError(replicaFailureReason: reason, message: failureEvent(namespace: namespace, error: error).message)
+    }
+}
+
+extension AutoscalerObjectKind {
+    /// The kind in Event messages, as KubeRay words them ("service account", "role", "role binding").
+    var words: String {
+        switch self {
+        case .serviceAccount: return "service account"
+        case .role: return "role"
+        case .roleBinding: return "role binding"
+        }
     }
 }

@@ -1,4 +1,6 @@
 // The actions for one worker group, in KubeRay's order:
+// Multi-host groups (numOfHosts > 1) are reconciled replica by replica: MultiHostGroupPlan.
+//
 // 1. desired pods = 0 when the group is suspended, else replicas clamped to [min, max] (absent
 //    replicas → min; min above max → max) × numOfHosts (below 1 → 1, so a missing field never
 //    means "delete every worker");
@@ -29,6 +31,8 @@ struct WorkerGroupPlan {
     var unhealthyDeleted = 0
     /// More pods were wanted than one pass creates.
     var capped = false
+    /// Why the group could not be reconciled, if it could not.
+    var error: String?
 
     /// Pods the group wants (step 1).
     static func desiredPods(_ group: WorkerGroupSpec) -> Int64 {
@@ -67,6 +71,10 @@ struct WorkerGroupPlan {
         if group.suspend == true {
             for pod in pods where !pod.terminating { delete(pod, .groupSuspended, "worker group \(name) is suspended") }
             return plan
+        }
+        let hostsPerReplica = hosts(group)
+        if hostsPerReplica > 1 {
+            return try makeMultiHost(group: group, hosts: Int(clamping: hostsPerReplica), pods: pods, facts: facts)
         }
 
         for pod in pods {

@@ -18,6 +18,7 @@ final class ClusterReconciler: Sendable {
     let clusters: InformerGroup
     let pods: InformerGroup
     let services: InformerGroup
+    let autoscalerObjects: AutoscalerObjectCaches
     let recorder: EventRecorder
     let registry: MetricsRegistry
     let options: ControllerOptions
@@ -26,12 +27,14 @@ final class ClusterReconciler: Sendable {
     let expectations: Expectations
     let clusterMetrics: ClusterMetrics
 
-    init(api: any KubeAPI, clusters: InformerGroup, pods: InformerGroup, services: InformerGroup, recorder: EventRecorder,
-         registry: MetricsRegistry, options: ControllerOptions, logger: Logger, mayWrite: @escaping @Sendable () -> Bool) {
+    init(api: any KubeAPI, clusters: InformerGroup, pods: InformerGroup, services: InformerGroup,
+         autoscalerObjects: AutoscalerObjectCaches, recorder: EventRecorder, registry: MetricsRegistry,
+         options: ControllerOptions, logger: Logger, mayWrite: @escaping @Sendable () -> Bool) {
         self.api = api
         self.clusters = clusters
         self.pods = pods
         self.services = services
+        self.autoscalerObjects = autoscalerObjects
         self.recorder = recorder
         self.registry = registry
         self.options = options
@@ -48,6 +51,7 @@ final class ClusterReconciler: Sendable {
         guard let cluster = clusters.get(namespace: key.namespace, name: key.name) else {
             expectations.forget(podScope)
             expectations.forget(serviceScope)
+            for kind in AutoscalerObjectKind.allCases { expectations.forget(AutoscalerObjectCaches.scope(key, kind)) }
             clusterMetrics.forget(key)
             return .forgotten
         }
@@ -73,18 +77,30 @@ final class ClusterReconciler: Sendable {
         let ownedServices = services.byOwner(uid: uid)
         let podView = expectations.view(podScope, cached: ownedPods, now: now)
         let serviceView = expectations.view(serviceScope, cached: ownedServices, now: now)
-        let plan = ReconcilePlan.make(cluster: cluster, pods: podView, services: serviceView, options: stateOptions)
+        let existingAutoscalerObjects: ExistingAutoscalerObjects
+        do {
+            existingAutoscalerObjects = try autoscalerObjects.existing(cluster: cluster, key: key, uid: uid, expectations: expectations, now: now)
+        } catch {
+            return .failed("looking up the autoscaler's ServiceAccount: \(error)")
+        }
+        let plan = ReconcilePlan.make(cluster: cluster, pods: podView, services: serviceView,
+                                      autoscalerObjects: existingAutoscalerObjects, options: stateOptions)
         if plan.phase == .skipped { return .forgotten }
         if plan.phase == .invalid {
             emit(cluster, type: .warning, reason: "InvalidRayClusterSpec", action: "Validate", note: plan.error?.message ?? "invalid spec")
             return .forgotten
         }
 
+        for event in plan.events where mayWrite() {
+            emit(cluster, type: event.type == "Warning" ? .warning : .normal, reason: event.reason, action: "Reconcile", note: event.message)
+        }
         var failure = plan.error
         var writes = 0
         do {
             for action in plan.actions {
-                if writes >= options.maxPodWritesPerPass { break }
+                // A multi-host replica is never left half-created by the bound (the next pass would
+                // take it for a broken one).
+                if writes >= options.maxPodWritesPerPass && !action.continuesReplica { break }
                 guard mayWrite() else { throw LostLeadership() }
                 if let error = execute(action, cluster: cluster, key: key, podScope: podScope, serviceScope: serviceScope) {
                     failure = error
@@ -134,6 +150,28 @@ final class ClusterReconciler: Sendable {
         let now = MonotonicTime.now()
         do {
             switch action {
+            case .createAutoscalerObject(let creation):
+                let scope = AutoscalerObjectCaches.scope(key, creation.kind)
+                expectations.expectCreate(scope, name: creation.name, object: creation.object, now: now)
+                do {
+                    _ = try api.create(AutoscalerObjectCaches.resource(creation.kind), namespace: namespace, object: creation.object)
+                } catch {
+                    if !error.isAlreadyExists {
+                        expectations.forgetCreate(scope, name: creation.name)
+                        throw error
+                    }
+                    autoscalerObjects.confirmPresent(creation.kind, namespace: namespace, name: creation.name, now: now)
+                    return nil
+                }
+            case .deleteService(let name, let uid):
+                let seen = services.get(namespace: namespace, name: name) ?? ["metadata": ["name": .string(name)]]
+                expectations.expectDelete(serviceScope, name: name, uid: uid, object: seen, now: now)
+                do {
+                    try api.delete(.services, namespace: namespace, name: name, options: DeleteOptions(preconditionUID: uid))
+                } catch {
+                    if error.isNotFound || error.isConflict { return nil }
+                    throw error
+                }
             case .createService(let name, let object):
                 expectations.expectCreate(serviceScope, name: name, object: object, now: now)
                 do { _ = try api.create(.services, namespace: namespace, object: object) } catch {

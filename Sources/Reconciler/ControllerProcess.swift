@@ -26,6 +26,7 @@ public final class ControllerProcess: Sendable {
     let clusters: InformerGroup
     let pods: InformerGroup
     let services: InformerGroup
+    let autoscalerObjects: AutoscalerObjectCaches
     let queue: WorkQueue<ObjectKey>
     let reconciler: ClusterReconciler
     let recorder: EventRecorder
@@ -64,6 +65,7 @@ public final class ControllerProcess: Sendable {
         var serviceOptions = Informer.Options(labelSelector: ControllerResources.serviceSelector)
         serviceOptions.name = "services"
         services = InformerGroup(api: api, resource: .services, namespaces: options.namespaces, options: serviceOptions)
+        autoscalerObjects = AutoscalerObjectCaches(api: api, namespaces: options.namespaces)
 
         var queueOptions = WorkQueue<ObjectKey>.Options(name: ControllerMetrics.controllerName, metrics: registry)
         queueOptions.retryMaximumDelay = 300
@@ -85,7 +87,8 @@ public final class ControllerProcess: Sendable {
 
         let elector = self.elector
         reconciler = ClusterReconciler(
-            api: api, clusters: clusters, pods: pods, services: services, recorder: recorder, registry: registry,
+            api: api, clusters: clusters, pods: pods, services: services, autoscalerObjects: autoscalerObjects,
+            recorder: recorder, registry: registry,
             options: options, logger: logger,
             mayWrite: { elector?.isLeader ?? true })
 
@@ -128,6 +131,7 @@ public final class ControllerProcess: Sendable {
             try clusters.start()
             try pods.start()
             try services.start()
+            for group in autoscalerObjects.groups { try group.start() }
         } catch {
             throw ControllerStartError("cannot start: \(error)")
         }
@@ -154,7 +158,11 @@ public final class ControllerProcess: Sendable {
 
     /// Every informer has its first list: what `/readyz` reports (on every replica, leader or not).
     public var isReady: Bool {
-        !state.withLock { $0.stopping } && clusters.hasSynced && pods.hasSynced && services.hasSynced
+        !state.withLock { $0.stopping } && cachesSynced
+    }
+
+    private var cachesSynced: Bool {
+        clusters.hasSynced && pods.hasSynced && services.hasSynced && autoscalerObjects.groups.allSatisfy(\.hasSynced)
     }
 
     public var isLeader: Bool { elector?.isLeader ?? true }
@@ -178,7 +186,7 @@ public final class ControllerProcess: Sendable {
         let child: @Sendable (JSONValue) -> Void = { object in
             if let key = ControllerResources.ownerKey(of: object) { queue.add(key) }
         }
-        for group in [pods, services] {
+        for group in [pods, services] + autoscalerObjects.groups {
             group.onAdd(child)
             group.onUpdate { _, new in child(new) }
             group.onDelete(child)
@@ -205,11 +213,9 @@ public final class ControllerProcess: Sendable {
     private func workerLoop() {
         // The first pass waits for full caches: planning on a partial list would create pods that
         // exist.
-        while !(clusters.hasSynced && pods.hasSynced && services.hasSynced) {
+        while !cachesSynced {
             if queue.isShuttingDown { return }
-            _ = clusters.waitForSync(timeout: 1)
-            _ = pods.waitForSync(timeout: 1)
-            _ = services.waitForSync(timeout: 1)
+            for group in [clusters, pods, services] + autoscalerObjects.groups { _ = group.waitForSync(timeout: 1) }
         }
         while let key = queue.get() {
             metrics.activeWorkers.increment()
@@ -273,6 +279,7 @@ public final class ControllerProcess: Sendable {
         clusters.stop()
         pods.stop()
         services.stop()
+        for group in autoscalerObjects.groups { group.stop() }
         server.stopNow()
         logger.info("controller stopped")
     }

@@ -10,6 +10,12 @@ public enum ControllerResources {
     public static let podSelector = "ray.io/node-type in (head,worker)"
     /// Services this controller makes carry the cluster label.
     public static let serviceSelector = "ray.io/cluster"
+    /// The autoscaler's ServiceAccounts, Roles and RoleBindings this controller makes carry the
+    /// cluster label too: only those are cached.
+    public static let autoscalerObjectSelector = "ray.io/cluster"
+    public static let serviceAccounts = KubeResource(group: "", version: "v1", plural: "serviceaccounts")
+    public static let roles = KubeResource(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles")
+    public static let roleBindings = KubeResource(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings")
 
     /// The cluster a child belongs to: its controller owner reference of kind RayCluster. Children
     /// are matched by this reference (the owner's name here, its UID when the pass lists them),

@@ -37,6 +37,7 @@ final class APIServerAcceptanceTests: XCTestCase {
                 switch action {
                 case .createPod(let creation): object = creation.object
                 case .createService(_, let service): object = service
+                case .createAutoscalerObject(let creation): object = creation.object
                 default: continue
                 }
                 try kubectl(["create", "--dry-run=server", "-n", namespace, "-o", "name", "-f", "-"], stdin: object.jsonString,

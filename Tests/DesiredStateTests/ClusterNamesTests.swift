@@ -68,6 +68,9 @@ final class ClusterNamesTests: XCTestCase {
                     XCTAssertEqual(creation.object["metadata"]?["ownerReferences"]?[0]?["uid"]?.stringValue, Fixtures.uid, file)
                 case .createService(let name, let object):
                     XCTAssertEqual(object["metadata"]?["name"]?.stringValue, name, file)
+                case .createAutoscalerObject(let creation):
+                    XCTAssertEqual(creation.object["metadata"]?["name"]?.stringValue, creation.name, file)
+                    XCTAssertEqual(creation.object["metadata"]?["ownerReferences"]?[0]?["uid"]?.stringValue, Fixtures.uid, file)
                 default:
                     XCTFail("\(file): unexpected \(action)")
                 }

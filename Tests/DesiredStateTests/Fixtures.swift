@@ -98,6 +98,12 @@ struct FakeCluster {
     var cluster: JSONValue
     var pods: [String: JSONValue] = [:]
     var services: [String: JSONValue] = [:]
+    /// The autoscaler's objects, by "<kind>/<name>".
+    var autoscalerObjects: [String: JSONValue] = [:]
+    /// ServiceAccounts the user made (not the operator's).
+    var userServiceAccounts: Set<String> = []
+    /// Every Service delete that found its Service.
+    var deletedServices: [String] = []
     private var nextUID = 1
     /// Every create that hit an existing name (what AlreadyExists would answer).
     var alreadyExists: [String] = []
@@ -112,14 +118,32 @@ struct FakeCluster {
     /// Pods that are not terminating.
     var livePodNames: [String] { pods.keys.sorted().filter { pods[$0]?["metadata"]?["deletionTimestamp"] == nil } }
 
+    /// What exists of the autoscaler's objects.
+    var existingAutoscalerObjects: ExistingAutoscalerObjects {
+        func names(_ kind: AutoscalerObjectKind) -> Set<String> {
+            Set(autoscalerObjects.keys.filter { $0.hasPrefix(kind.rawValue + "/") }.map { String($0.dropFirst(kind.rawValue.count + 1)) })
+        }
+        return ExistingAutoscalerObjects(serviceAccounts: names(.serviceAccount).union(userServiceAccounts), roles: names(.role),
+                                         roleBindings: names(.roleBinding))
+    }
+
     func plan(options: DesiredStateOptions = DesiredStateOptions()) -> ReconcilePlan {
-        ReconcilePlan.make(cluster: cluster, pods: podList, services: serviceList, options: options)
+        ReconcilePlan.make(cluster: cluster, pods: podList, services: serviceList, autoscalerObjects: existingAutoscalerObjects,
+                           options: options)
     }
 
     /// Runs the actions of `plan`.
     mutating func apply(_ plan: ReconcilePlan) {
         for action in plan.actions {
             switch action {
+            case .createAutoscalerObject(let creation):
+                let key = "\(creation.kind.rawValue)/\(creation.name)"
+                if autoscalerObjects[key] != nil { alreadyExists.append(key); continue }
+                autoscalerObjects[key] = creation.object
+            case .deleteService(let name, let uid):
+                guard let service = services[name], service["metadata"]?["uid"]?.stringValue == uid else { continue }
+                services[name] = nil
+                deletedServices.append(name)
             case .createService(let name, var object):
                 if services[name] != nil { alreadyExists.append(name); continue }
                 object["metadata"]?["uid"] = .string("svc-\(nextUID)")

@@ -220,6 +220,8 @@ final class PodBuilderTests: XCTestCase {
                 switch (x, y) {
                 case (.createPod(let p), .createPod(let q)): XCTAssertEqual(p.object.serialized(), q.object.serialized(), file)
                 case (.createService(_, let p), .createService(_, let q)): XCTAssertEqual(p.serialized(), q.serialized(), file)
+                case (.createAutoscalerObject(let p), .createAutoscalerObject(let q)):
+                    XCTAssertEqual(p.object.serialized(), q.object.serialized(), file)
                 default: XCTFail(file)
                 }
             }

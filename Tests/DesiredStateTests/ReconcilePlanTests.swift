@@ -303,7 +303,7 @@ final class ReconcilePlanTests: XCTestCase {
 
     func testCreatesPerPassAreBounded() {
         let options = DesiredStateOptions(maxPodCreatesPerGroup: 7)
-        var fake = FakeCluster(cluster: Fixtures.cluster(replicas: 2_147_483_647, maxReplicas: 2_147_483_647, numOfHosts: 2_147_483_647))
+        var fake = FakeCluster(cluster: Fixtures.cluster(replicas: 2_147_483_647, maxReplicas: 2_147_483_647))
         let plan = fake.plan(options: options)
         XCTAssertEqual(plan.createdPodNames.count, 1 + 7)
         XCTAssertTrue(plan.incomplete)

@@ -112,6 +112,18 @@ final class ControllerEndToEndTests: XCTestCase {
         return service
     }
 
+    /// Waits until `kind`/`name` exists; answers it.
+    func waitForObject(_ kind: String, _ name: String, namespace: String) throws -> [String: Any] {
+        var object: [String: Any] = [:]
+        try Kubectl.waitUntil(timeout: Self.convergeTimeout, "\(kind) \(name)") {
+            let result = try kubectl.run(["get", kind, name, "-n", namespace, "-o", "json"])
+            guard result.succeeded else { return false }
+            object = try JSON.object(result.stdout)
+            return true
+        }
+        return object
+    }
+
     func cluster(_ name: String, namespace: String) throws -> [String: Any] {
         try kubectl.getJSON(["rayclusters.v1.ray.io", name, "-n", namespace])
     }
@@ -125,7 +137,7 @@ final class ControllerEndToEndTests: XCTestCase {
             """, status: true)
     }
 
-    func smallCluster(_ name: String, replicas: Int = 2, extra: String = "") -> String {
+    func smallCluster(_ name: String, replicas: Int = 2, numOfHosts: Int = 1, extra: String = "") -> String {
         """
         apiVersion: ray.io/v1
         kind: RayCluster
@@ -146,6 +158,7 @@ final class ControllerEndToEndTests: XCTestCase {
             replicas: \(replicas)
             minReplicas: 0
             maxReplicas: 10
+            numOfHosts: \(numOfHosts)
             rayStartParams: {}
             template:
               spec:
@@ -355,10 +368,15 @@ final class ControllerEndToEndTests: XCTestCase {
     func testAnIdleConvergedClusterCausesNoWrites() throws {
         let (_, controller) = try fixtures()
         let namespace = try makeNamespace()
-        try create(smallCluster("idle", replicas: 1), namespace: namespace)
-        try waitForPods("idle", namespace: namespace, workers("idle", [0]).union(["idle-headgroup-head-0"]))
+        // In-tree autoscaling and a multi-host group: its ServiceAccount, Role, RoleBinding and
+        // headless Service must cost no writes either once they exist.
+        try create(smallCluster("idle", replicas: 1, numOfHosts: 2, extra: "  enableInTreeAutoscaling: true"), namespace: namespace)
+        try waitForPods("idle", namespace: namespace, workers("idle", [0, 1]).union(["idle-headgroup-head-0"]))
         try markRunning("idle-headgroup-head-0", namespace: namespace)
         try markRunning("idle-small-worker-0", namespace: namespace)
+        try markRunning("idle-small-worker-1", namespace: namespace)
+        _ = try waitForService("idle-headless", namespace: namespace)
+        _ = try waitForObject("rolebinding", "idle", namespace: namespace)
         try Kubectl.waitUntil(timeout: Self.convergeTimeout, "state ready") {
             (try cluster("idle", namespace: namespace)["status"] as? [String: Any])?["state"] as? String == "ready"
         }
@@ -403,8 +421,30 @@ final class ControllerEndToEndTests: XCTestCase {
         try waitForPods("rbac", namespace: namespace, workers("rbac", [0]).union(["rbac-headgroup-head-0"]))
         try patch("rayclusters.v1.ray.io", "rbac", namespace: namespace, #"{"spec":{"suspend":true}}"#)
         try waitForPods("rbac", namespace: namespace, [])
+        // The autoscaler's objects and the headless Service: created, then (numOfHosts back to 1)
+        // the Service deleted.
+        try create(smallCluster("rbac-as", replicas: 1, numOfHosts: 2, extra: "  enableInTreeAutoscaling: true"), namespace: namespace)
+        let role = try waitForObject("role", "rbac-as", namespace: namespace)
+        _ = try waitForObject("rolebinding", "rbac-as", namespace: namespace)
+        _ = try waitForService("rbac-as-headless", namespace: namespace)
+        try patch("rayclusters.v1.ray.io", "rbac-as", namespace: namespace, type: "json",
+                  #"[{"op":"replace","path":"/spec/workerGroupSpecs/0/numOfHosts","value":1}]"#)
+        try Kubectl.waitUntil(timeout: Self.convergeTimeout, "the headless Service deleted") {
+            !(try kubectl.run(["get", "service", "rbac-as-headless", "-n", namespace]).succeeded)
+        }
 
         let rules = try RBACRules.load(kubectl: kubectl)
+        // Kubernetes lets the controller grant only what it holds itself.
+        for rule in role["rules"] as? [[String: Any]] ?? [] {
+            for group in rule["apiGroups"] as? [String] ?? [] {
+                for resource in rule["resources"] as? [String] ?? [] {
+                    for verb in rule["verbs"] as? [String] ?? [] {
+                        XCTAssertTrue(rules.allows(verb: verb, group: group, resource: resource),
+                                      "the autoscaler's Role grants \(verb) on \(resource), which config/rbac does not give the controller")
+                    }
+                }
+            }
+        }
         var calls: [(verb: String, group: String, resource: String)] = []
         for line in try controller.metrics().split(separator: "\n") where line.hasPrefix("ray_operator_api_calls_total{") {
             func label(_ key: String) -> String? {
@@ -420,6 +460,10 @@ final class ControllerEndToEndTests: XCTestCase {
         for verb in ["create", "patch", "list", "watch", "delete"] {
             XCTAssertTrue(calls.contains { $0.verb == verb }, "no \(verb) call was seen; the check would prove little")
         }
+        for resource in ["serviceaccounts", "roles", "rolebindings"] {
+            XCTAssertTrue(calls.contains { $0.verb == "create" && $0.resource == resource }, "no create of \(resource) was seen")
+        }
+        XCTAssertTrue(calls.contains { $0.verb == "delete" && $0.resource == "services" }, "no Service delete was seen")
         for call in calls {
             XCTAssertTrue(rules.allows(verb: call.verb, group: call.group, resource: call.resource),
                           "config/rbac does not allow \(call.verb) on \(call.group.isEmpty ? "core" : call.group)/\(call.resource)")
