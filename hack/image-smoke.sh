@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Proves the container image works without a container engine: builds the binary as the
 # Dockerfile's build stage does, assembles the Dockerfile's runtime stage as a root filesystem from
-# Debian's packages, and runs the image's entrypoint in it the way the Deployment runs the pod
-# (uid 65532, read-only root, /tmp writable, the serving certificate mounted read-only), then
-# talks to it. Any difference it cannot reproduce, and any wrong answer, fails the run.
+# Debian's packages, and runs the image's entrypoint in it the way the Deployment runs the pod's two
+# containers (uid 65532, read-only root; the webhook with /tmp writable and the serving certificate
+# mounted read-only; the controller with a real service-account token against a real API server),
+# then talks to them. Any difference it cannot reproduce, and any wrong answer, fails the run.
 #
 #   sudo hack/image-smoke.sh [--keep] [--refresh]
 #
@@ -15,9 +16,17 @@
 #   RAY_IMAGE_CACHE    where the base root filesystem is cached
 #                      (default: ${XDG_CACHE_HOME:-$HOME/.cache}/ray-operator-image)
 #   RAY_IMAGE_MIRROR   Debian mirror for debootstrap (default: the host's apt source for the suite)
+#   RAY_IMAGE_CONTROLLER=0  skip the controller container (it needs a kube-apiserver); without it,
+#                      a kube-apiserver that cannot be built or started fails the run
+#   RAY_IMAGE_API_PORT port of the kube-apiserver started for the controller (default 17443;
+#                      etcd uses PORT+10000 and PORT+10001)
+#   RAY_E2E_TOOLS      folder of the kube-apiserver tool (build.sh, start.sh, stop.sh); default:
+#                      shared/tools/kube-apiserver beside the repository (as scripts/test)
 #
 # Needs: root, a Debian host of the image's release with the Swift release of the build image on
-# PATH. Installs debootstrap, curl, jq, openssl and the build stage's -dev packages when missing.
+# PATH, and kubectl >= 1.24 (`kubectl create token`) for the controller. Installs debootstrap, curl,
+# jq, openssl, socat and the build stage's -dev packages when missing; builds the kube-apiserver
+# (about 7 minutes, once) when it is not cached.
 set -euo pipefail
 
 # ---- The Dockerfile, restated ----------------------------------------------------------------
@@ -48,6 +57,18 @@ deployment_webhook_args=(webhook --port=9443 --cert-dir=/tmp/k8s-webhook-server/
 deployment_cert_mount=/tmp/k8s-webhook-server/serving-certs
 deployment_writable=/tmp
 deployment_tmp_size=16Mi
+# The `controller` container: its args; the ports it declares (metrics, and the health port its
+# readiness and liveness probes use); the paths it mounts writable (none: it writes nothing); and
+# the projected volume `kube-api-access`, mounted read-only: where, the files it holds (the
+# service-account token, the cluster CA, the pod's namespace), the token's lifetime, the files' mode.
+deployment_controller_args=(controller --leader-elect --leader-election-id=ray-operator-leader --metrics-bind-address=:8082 --health-probe-bind-address=:8083)
+deployment_controller_metrics_port=8082
+deployment_controller_health_port=8083
+deployment_controller_writable=()
+deployment_sa_mount=/var/run/secrets/kubernetes.io/serviceaccount
+deployment_sa_files=(token ca.crt namespace)
+deployment_sa_token_seconds=3607
+deployment_sa_mode=0444
 # The subcommands whose --help must work from the image.
 subcommands=(webhook controller validate convert)
 # ----------------------------------------------------------------------------------------------
@@ -91,10 +112,21 @@ tmpfs_size() {
 #   SMOKE_ROOTFS  the image's root filesystem     SMOKE_MNT    an empty folder to assemble it in
 #   SMOKE_USER    uid:gid to run as               SMOKE_SECRET folder to mount at the cert path, or empty
 #   SMOKE_ETC     folder with hosts, hostname, resolv.conf (the files the kubelet mounts)
+#   SMOKE_WRITABLE  paths that get an emptyDir (a size-limited tmpfs), space-separated
+#   SMOKE_SA      folder to mount read-only at the service-account path, or empty
+#   SMOKE_ENV     NAME=VALUE words added to the environment (what the kubelet injects)
+#   SMOKE_API     "SOCKET PORT": the cluster's Service address, 127.0.0.1:PORT, forwarded to SOCKET
 container_main() {
-  local mnt=$SMOKE_MNT uid=${SMOKE_USER%%:*} gid=${SMOKE_USER##*:} device
+  local mnt=$SMOKE_MNT uid=${SMOKE_USER%%:*} gid=${SMOKE_USER##*:} device path sa_target=""
   # readOnlyRootFilesystem: the image, bound read-only.
   mount --bind "$SMOKE_ROOTFS" "$mnt"
+  # A runtime creates missing mount points in the container's root before it goes read-only, and
+  # resolves them inside that root (/var/run is a link to /run there; on the host it would be the
+  # host's /run).
+  if [ -n "${SMOKE_SA:-}" ]; then
+    chroot "$mnt" mkdir -p "$deployment_sa_mount"
+    sa_target=$(chroot "$mnt" readlink -f "$deployment_sa_mount")
+  fi
   mount -o remount,bind,ro,nosuid,nodev "$mnt"
   # What every container gets: /proc of its PID namespace, a read-only /sys, a small /dev.
   mount -t proc -o nosuid,nodev,noexec proc "$mnt/proc"
@@ -113,7 +145,14 @@ container_main() {
     mount -o remount,bind,ro "$mnt/etc/$device"
   done
   # The emptyDir volume `tmp` (world-writable, as the kubelet makes it), limited like sizeLimit.
-  mount -t tmpfs -o "nosuid,nodev,mode=1777,size=$(tmpfs_size "$deployment_tmp_size")" tmpfs "$mnt$deployment_writable"
+  for path in ${SMOKE_WRITABLE:-}; do
+    mount -t tmpfs -o "nosuid,nodev,mode=1777,size=$(tmpfs_size "$deployment_tmp_size")" tmpfs "$mnt$path"
+  done
+  # The projected volume kube-api-access, read-only.
+  if [ -n "$sa_target" ]; then
+    mount --bind "$SMOKE_SA" "$mnt$sa_target"
+    mount -o remount,bind,ro "$mnt$sa_target"
+  fi
   # The Secret volume with the serving certificate, read-only, at the Deployment's mountPath.
   if [ -n "$SMOKE_SECRET" ]; then
     mkdir -p "$mnt$deployment_cert_mount"
@@ -122,12 +161,25 @@ container_main() {
   fi
   cat "$SMOKE_ETC/hostname" > /proc/sys/kernel/hostname
   ip link set lo up
+  # The `kubernetes` Service, as kube-proxy makes it reachable from the pod: here a forwarder in
+  # the pod's network namespace from 127.0.0.1:PORT to a socket the host forwards to the API
+  # server (TLS passes through untouched). It runs beside the entrypoint and dies with the
+  # namespace; it must listen before the entrypoint starts.
+  if [ -n "${SMOKE_API:-}" ]; then
+    local socket=${SMOKE_API% *} port=${SMOKE_API#* } tries=0
+    socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$socket" &
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      tries=$((tries + 1)); [ "$tries" -lt 100 ] || { echo "image-smoke: the API forwarder does not listen" >&2; exit 1; }
+      sleep 0.05
+    done
+  fi
   # The entrypoint is looked up on the container's PATH inside its root, as the runtime does; the
   # environment is only what the runtime sets. no_new_privs = allowPrivilegeEscalation: false.
   # capabilities: drop: [ALL]: the bounding set keeps only what the last step needs to chroot and
   # switch users; the switch to a non-root uid then empties every other set, and with no_new_privs
   # nothing can bring a capability back. --setgid also drops the supplementary groups.
-  exec env -i PATH="$container_path" HOME=/ HOSTNAME="$(cat "$SMOKE_ETC/hostname")" \
+  # shellcheck disable=SC2086 # SMOKE_ENV is a list of NAME=VALUE words
+  exec env -i PATH="$container_path" HOME=/ HOSTNAME="$(cat "$SMOKE_ETC/hostname")" ${SMOKE_ENV:-} \
     setpriv --no-new-privs --bounding-set=-all,+sys_chroot,+setuid,+setgid -- \
     unshare --root="$mnt" --wd=/ --setgid="$gid" --setuid="$uid" -- "$@"
 }
@@ -144,7 +196,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=1; shift ;;
     --refresh) refresh=1; shift ;;
-    -h|--help) sed -n '2,21s/^# \{0,1\}//p' "$self"; exit 0 ;;
+    -h|--help) sed -n '2,29s/^# \{0,1\}//p' "$self"; exit 0 ;;
     *) echo "image-smoke: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -178,7 +230,7 @@ arch=$(dpkg --print-architecture)
 
 missing=()
 for package in "${build_packages[@]}"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
-for tool in debootstrap curl jq openssl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for tool in debootstrap curl jq openssl socat; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 command -v ip >/dev/null || missing+=(iproute2)
 command -v strip >/dev/null || missing+=(binutils)
 for tool in unshare nsenter setpriv chroot ldd sha256sum; do
@@ -207,20 +259,66 @@ if [ -z "$mirror" ]; then
   for line in "${host_sources[@]}"; do [ "${line#* }" = "$suite" ] && mirror=${line%% *}; done
 fi
 [ -n "$mirror" ] || fail "no Debian mirror for $suite in the host's apt sources; set RAY_IMAGE_MIRROR"
+
+# The controller container needs an API server: the kube-apiserver tool (built once, then cached)
+# and a kubectl that can mint service-account tokens.
+controller_check=${RAY_IMAGE_CONTROLLER:-1}
+api_port=${RAY_IMAGE_API_PORT:-17443}
+api_tools=${RAY_E2E_TOOLS:-$repo/../shared/tools/kube-apiserver}
+cannot_check_controller() { fail "$*; the controller container cannot be checked without it (RAY_IMAGE_CONTROLLER=0 skips it)"; }
+if [ "$controller_check" = 0 ]; then
+  printf '\n*** image-smoke: WARNING: RAY_IMAGE_CONTROLLER=0: the controller container will NOT be started or checked\n\n' >&2
+else
+  command -v kubectl >/dev/null || cannot_check_controller "kubectl is not installed"
+  kubectl create token --help >/dev/null 2>&1 \
+    || cannot_check_controller "$(kubectl version --client 2>/dev/null | head -n 1) has no \`kubectl create token\` (needs kubectl >= 1.24)"
+  for file in build.sh start.sh stop.sh; do
+    [ -f "$api_tools/$file" ] || cannot_check_controller "the kube-apiserver tool is not at $api_tools (no $file; set RAY_E2E_TOOLS)"
+  done
+  case "$api_port" in ''|*[!0-9]*) fail "RAY_IMAGE_API_PORT=$api_port is not a port number" ;; esac
+  if (exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null; then
+    cannot_check_controller "port $api_port is already in use (choose another with RAY_IMAGE_API_PORT)"
+  fi
+  ok "controller prerequisites: kube-apiserver tool at $api_tools, port $api_port free, $(kubectl version --client 2>/dev/null | head -n 1)"
+fi
 phase_done preflight
 
 work=$(mktemp -d /tmp/ray-image-smoke.XXXXXX)
 declare -A container_pids=()
+api_dir=""
+api_forwarder=""
+api_starter=""
 cleanup() {
-  local status=$? name
+  local status=$? name pid pids
   # Killing unshare kills the container (--kill-child) and with it every mount it made.
   for name in "${!container_pids[@]}"; do kill -KILL "${container_pids[$name]}" 2>/dev/null || true; wait "${container_pids[$name]}" 2>/dev/null || true; done
+  for pid in $api_forwarder $api_starter; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -n "$api_dir" ]; then
+    pids=$(cat "$api_dir"/*.pid 2>/dev/null || true)
+    bash "$work/kube-apiserver-tool/stop.sh" "$api_dir" > /dev/null 2>&1 || true
+    # Wait for them to exit, so that the next run finds the ports free.
+    for pid in $pids; do for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; done
+  fi
   if [ "$keep" = 1 ]; then echo "work folder kept: $work"; else rm -rf "$work"; fi
   exit "$status"
 }
 trap cleanup EXIT
 # Interrupted runs clean up too (bash skips the EXIT trap when a signal kills it).
 trap 'exit 130' INT TERM
+
+# ---- the kube-apiserver for the controller (built once, cached by its tool) ------------------------
+if [ "$controller_check" != 0 ]; then
+  say "kube-apiserver for the controller container (the first build takes about 7 minutes)"
+  # A copy with execute bits: the tool's scripts call each other directly (as scripts/test does).
+  cp -r "$api_tools" "$work/kube-apiserver-tool"
+  chmod u+x "$work/kube-apiserver-tool"/*.sh
+  if ! api_bin=$(bash "$work/kube-apiserver-tool/build.sh" 2> "$work/kube-apiserver-build.log"); then
+    show_log "$work/kube-apiserver-build.log" 40
+    cannot_check_controller "the kube-apiserver could not be built ($api_tools/build.sh)"
+  fi
+  ok "kube-apiserver: $api_bin"
+  phase_done "kube-apiserver build (cached)"
+fi
 
 # ---- build stage ---------------------------------------------------------------------------------
 say "build stage ($build_base): swift build ${build_flags[*]} --product $build_product"
@@ -358,6 +456,13 @@ image_bytes=$(du -sb "$rootfs" | cut -f1)
 binary_bytes=$(stat -c %s "$rootfs$entry_path")
 phase_done "image assembly"
 
+# The controller's API server starts now and becomes ready while the webhook is checked.
+if [ "$controller_check" != 0 ]; then
+  api_dir=$work/kube-apiserver
+  bash "$work/kube-apiserver-tool/start.sh" "$api_dir" "$api_port" > "$work/kube-apiserver.path" 2> "$work/kube-apiserver-start.log" &
+  api_starter=$!
+fi
+
 # ---- containers ------------------------------------------------------------------------------------
 # Files the kubelet would mount into every container.
 mkdir -p "$work/etc" "$work/mnt"
@@ -366,17 +471,21 @@ printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0
 : > "$work/etc/resolv.conf"
 
 # container_run USER SECRET -- ARGV...: runs ARGV from the image in the foreground (stdin and
-# stdout pass through), as USER, with SECRET (a folder, or "") mounted at the cert path.
+# stdout pass through), as USER, with SECRET (a folder, or "") mounted at the cert path, and the
+# webhook's writable paths. The caller may set SMOKE_WRITABLE, SMOKE_SA, SMOKE_ENV and SMOKE_API
+# (see container_main) for another container of the pod.
 container_run() {
   local user=$1 secret=$2; shift 3
   # exec: in the background the subshell's PID becomes unshare's, whose namespaces are the container's.
   ( export SMOKE_ROOTFS=$rootfs SMOKE_MNT=$work/mnt SMOKE_ETC=$work/etc SMOKE_USER=$user SMOKE_SECRET=$secret
+    export SMOKE_WRITABLE=${SMOKE_WRITABLE-$deployment_writable} SMOKE_SA=${SMOKE_SA:-} SMOKE_ENV=${SMOKE_ENV:-} SMOKE_API=${SMOKE_API:-}
     exec unshare --mount --uts --ipc --net --pid --fork --kill-child -- "$self" __container "$@" )
 }
 # container_start NAME USER SECRET -- ARGV...: the same in the background, output in $work/NAME.log.
 container_start() {
   local name=$1 user=$2 secret=$3; shift 4
   ( export SMOKE_ROOTFS=$rootfs SMOKE_MNT=$work/mnt SMOKE_ETC=$work/etc SMOKE_USER=$user SMOKE_SECRET=$secret
+    export SMOKE_WRITABLE=${SMOKE_WRITABLE-$deployment_writable} SMOKE_SA=${SMOKE_SA:-} SMOKE_ENV=${SMOKE_ENV:-} SMOKE_API=${SMOKE_API:-}
     exec unshare --mount --uts --ipc --net --pid --fork --kill-child -- "$self" __container "$@" ) > "$work/$name.log" 2>&1 &
   container_pids[$name]=$!
 }
@@ -413,9 +522,10 @@ container_stop() {
   [ "$status" = 0 ] || { show_log "$work/$name.log"; fail "container $name exited with $status after SIGTERM"; }
 }
 # The process runs as the pod says: uid/gid, no supplementary groups, no capabilities,
-# no_new_privs, read-only root, writable /tmp.
+# no_new_privs, read-only root, and exactly WRITABLE... writable.
 check_process() {
-  local name=$1 user=$2 process uid=${2%%:*} gid=${2##*:}
+  local name=$1 user=$2 process uid=${2%%:*} gid=${2##*:} path
+  shift 2
   process=$(container_process "$name")
   [ -n "$process" ] || fail "container $name has no process"
   local status=/proc/$process/status
@@ -424,8 +534,13 @@ check_process() {
   grep -q '^CapEff:[[:space:]]*0000000000000000$' "$status" || fail "$name has capabilities: $(grep ^CapEff: "$status")"
   grep -q '^NoNewPrivs:[[:space:]]*1$' "$status" || fail "$name may gain privileges (no_new_privs is off)"
   awk '$5 == "/" {print $6}' "/proc/$process/mountinfo" | grep -q '^ro' || fail "$name's root filesystem is writable"
-  awk -v p="$deployment_writable" '$5 == p {print $6}' "/proc/$process/mountinfo" | grep -q '^rw' || fail "$name's $deployment_writable is not writable"
-  ok "$name: pid 1 of its namespace, uid $uid gid $gid, no capabilities, no_new_privs, / read-only, $deployment_writable writable"
+  for path in "$@"; do
+    awk -v p="$path" '$5 == p {print $6}' "/proc/$process/mountinfo" | grep -q '^rw' || fail "$name's $path is not writable"
+  done
+  # Every other mount the container sees (apart from /dev, /proc and /dev/shm) is read-only.
+  path=$(awk '$6 ~ /^rw/ && $5 != "/proc" && $5 !~ "^/dev" {print $5}' "/proc/$process/mountinfo" | grep -vxF -f <(printf '%s\n' "$@" | grep .) || true)
+  [ -z "$path" ] || fail "$name can write to $(echo "$path" | tr '\n' ' ')beyond ${*:-nothing}"
+  ok "$name: pid 1 of its namespace, uid $uid gid $gid, no capabilities, no_new_privs, / read-only, writable: ${*:-nothing}"
 }
 
 cd "$work"
@@ -467,7 +582,7 @@ webhook_port=$(arg_value port "${deployment_webhook_args[@]}")
 say "default command (${runtime_entrypoint[*]} ${runtime_cmd[*]}) as $runtime_user, no certificate mounted"
 container_start default "$runtime_user" "" -- "${runtime_entrypoint[@]}" "${runtime_cmd[@]}"
 container_wait_ready default "$health_port"
-check_process default "$runtime_user"
+check_process default "$runtime_user" "$deployment_writable"
 dev_ca=$(compgen -G "/proc/$(container_process default)/root$deployment_writable/ray-operator-dev-certs-*/ca.crt" | head -n 1) \
   || { show_log "$work/default.log"; fail "no development certificate under $deployment_writable"; }
 cp "$dev_ca" "$work/dev-ca.crt"
@@ -497,7 +612,7 @@ for file in tls.crt tls.key ca.crt; do ln -s "..data/$file" "$secret/$file"; don
 
 container_start webhook "$deployment_run_as" "$secret" -- "${runtime_entrypoint[@]}" "${deployment_webhook_args[@]}"
 container_wait_ready webhook "$health_port"
-check_process webhook "$deployment_run_as"
+check_process webhook "$deployment_run_as" "$deployment_writable"
 in_netns webhook curl -fsS "http://127.0.0.1:$health_port/healthz" > /dev/null || fail "GET /healthz failed"
 ok "GET /readyz and /healthz on $health_port (plain HTTP)"
 
@@ -562,21 +677,154 @@ grep -q '^controller_runtime_webhook_requests_total{.*} [1-9]' "$work/metrics.tx
 grep -q '^certwatcher_read_certificate_total [1-9]' "$work/metrics.txt" || fail "/metrics shows no certificate read"
 ok "GET /metrics on $metrics_port counts the requests and the certificate read"
 
-# ---- CONTROLLER: the second container of the Deployment goes here -------------------------------
-# When config/manager/manager.yaml runs the `controller` container, restate its args in a
-# `deployment_controller_args` next to deployment_webhook_args (the drift test reads both), start it
-# here with container_start controller "$deployment_run_as" "" -- "${runtime_entrypoint[@]}" "${deployment_controller_args[@]}"
-# against an API server, wait for its /readyz on its own health port, check_process it, and
-# container_stop it below. Until then its --help above is what is checked.
-# ----------------------------------------------------------------------------------------------------
-
 container_stop webhook
 ok "SIGTERM: exit 0"
 phase_done "Deployment webhook container"
+
+# ---- the controller container as the Deployment starts it, against a real API server -------------
+if [ "$controller_check" = 0 ]; then
+  say "controller container: SKIPPED (RAY_IMAGE_CONTROLLER=0); only its --help was checked"
+  phase_done "Deployment controller container (skipped)"
+else
+  say "controller container as the Deployment runs it (${runtime_entrypoint[*]} ${deployment_controller_args[*]})"
+  # The ports the container declares are the ones its flags bind, and differ from the webhook's:
+  # both containers share the pod's network namespace.
+  controller_health=$(arg_value health-probe-bind-address "${deployment_controller_args[@]}"); controller_health=${controller_health##*:}
+  controller_metrics=$(arg_value metrics-bind-address "${deployment_controller_args[@]}"); controller_metrics=${controller_metrics##*:}
+  [ "$controller_health" = "$deployment_controller_health_port" ] \
+    || fail "the controller binds its probes on $controller_health, but its probes call port $deployment_controller_health_port"
+  [ "$controller_metrics" = "$deployment_controller_metrics_port" ] \
+    || fail "the controller binds /metrics on $controller_metrics, but declares port $deployment_controller_metrics_port"
+  [ "$(printf '%s\n' "$webhook_port" "$health_port" "$metrics_port" "$controller_health" "$controller_metrics" | sort -u | wc -l)" = 5 ] \
+    || fail "the pod's two containers bind the same port (webhook: $webhook_port $health_port $metrics_port, controller: $controller_health $controller_metrics)"
+  lease_name=$(arg_value leader-election-id "${deployment_controller_args[@]}")
+  # What config/default installs it into, and the ServiceAccount the pod runs as.
+  namespace=$(sed -n 's/^namespace: *//p' "$repo/config/default/kustomization.yaml")
+  service_account=$(sed -n 's/^ *serviceAccountName: *//p' "$repo/config/manager/manager.yaml")
+  [ -n "$namespace" ] && [ -n "$service_account" ] || fail "no namespace in config/default or no serviceAccountName in config/manager/manager.yaml"
+
+  wait "$api_starter" || { api_starter=""; show_log "$work/kube-apiserver-start.log"; show_log "$api_dir/apiserver.log"; cannot_check_controller "the kube-apiserver did not start on port $api_port"; }
+  api_starter=""
+  kubeconfig=$(cat "$work/kube-apiserver.path")
+  kc() { KUBECONFIG=$kubeconfig kubectl "$@"; }
+  ok "kube-apiserver $(kc version -o json 2>/dev/null | jq -r .serverVersion.gitVersion) on 127.0.0.1:$api_port"
+
+  # What `kubectl apply -k config/default` would install for the controller: the CRD, the namespace,
+  # the ServiceAccount with its ClusterRole, Role and bindings (config/rbac, in that namespace).
+  kc apply -f "$repo/config/crd/bases/ray.io_rayclusters.yaml" > "$work/install.log" 2>&1 || { show_log "$work/install.log"; fail "installing the CRD failed"; }
+  # Polled, not `kubectl wait`: a kubectl newer than the server fails while the CRD has no conditions yet.
+  for _ in $(seq 300); do
+    [ "$(kc get crd rayclusters.ray.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null)" = True ] && break
+    sleep 0.1
+  done
+  [ "$(kc get crd rayclusters.ray.io -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>&1)" = True ] || fail "the CRD was not established in 30 s"
+  kc create namespace "$namespace" >> "$work/install.log" 2>&1 || { show_log "$work/install.log"; fail "creating namespace $namespace failed"; }
+  mkdir -p "$work/rbac"
+  printf 'namespace: %s\nresources:\n- %s\n' "$namespace" "$(realpath --relative-to="$work/rbac" "$repo/config/rbac")" > "$work/rbac/kustomization.yaml"
+  kc apply -k "$work/rbac" >> "$work/install.log" 2>&1 || { show_log "$work/install.log"; fail "installing config/rbac failed"; }
+  kc -n "$namespace" get serviceaccount "$service_account" > /dev/null 2>&1 || fail "config/rbac has no ServiceAccount $service_account (the pod's serviceAccountName)"
+  ok "installed: CRD rayclusters.ray.io, namespace $namespace, config/rbac ($(kc get -k "$work/rbac" -o name 2>/dev/null | tr '\n' ' '))"
+
+  # The projected volume kube-api-access as the kubelet lays it out: a token minted for the
+  # ServiceAccount by the TokenRequest API (signed with the server's service-account key), the CA
+  # that signed the API server's certificate (what kube-root-ca.crt holds), the pod's namespace;
+  # files in a timestamped folder behind ..data, mode defaultMode, group fsGroup.
+  sa_volume=$work/kube-api-access
+  stamp=..$(date +%Y_%m_%d_%H_%M_%S.%N)
+  mkdir -p "$sa_volume/$stamp"
+  # The serving certificate the API server made for itself, then the CA that signed it.
+  awk '/-----BEGIN CERTIFICATE-----/ {n++} n == 1' "$api_dir/pki/apiserver.crt" > "$work/apiserver-leaf.crt"
+  awk '/-----BEGIN CERTIFICATE-----/ {n++} n == 2' "$api_dir/pki/apiserver.crt" > "$work/apiserver-ca.crt"
+  openssl verify -CAfile "$work/apiserver-ca.crt" -verify_ip 127.0.0.1 "$work/apiserver-leaf.crt" > "$work/verify.txt" 2>&1 \
+    || { cat "$work/verify.txt" >&2; fail "the API server's certificate does not chain to its CA for 127.0.0.1 (the in-cluster address used here)"; }
+  for file in "${deployment_sa_files[@]}"; do
+    case "$file" in
+      token)
+        kc -n "$namespace" create token "$service_account" --duration="${deployment_sa_token_seconds}s" > "$sa_volume/$stamp/token" 2> "$work/token.log" \
+          || { show_log "$work/token.log"; fail "TokenRequest for $namespace/$service_account failed"; } ;;
+      ca.crt) cp "$work/apiserver-ca.crt" "$sa_volume/$stamp/ca.crt" ;;
+      namespace) printf '%s' "$namespace" > "$sa_volume/$stamp/namespace" ;;
+      *) fail "kube-api-access projects $file, which the script does not know how to make" ;;
+    esac
+  done
+  chown -R "0:${deployment_run_as##*:}" "$sa_volume/$stamp"
+  chmod "$deployment_sa_mode" "$sa_volume/$stamp"/*
+  chmod 0755 "$sa_volume/$stamp"
+  ln -s "$stamp" "$sa_volume/..data"
+  for file in "${deployment_sa_files[@]}"; do ln -s "..data/$file" "$sa_volume/$file"; done
+  token_subject=$(cut -d. -f2 "$sa_volume/token" | tr '_-' '/+' | base64 -d 2>/dev/null | jq -r .sub 2>/dev/null || true)
+  # Proof that the token is what gets the controller in: a request without it is refused.
+  anonymous=$(curl -sS -o /dev/null -w '%{http_code}' --cacert "$work/apiserver-ca.crt" "https://127.0.0.1:$api_port/api") || true
+  [ "$anonymous" = 401 ] || fail "the API server answers $anonymous to a request without credentials; it would not show that the token is used"
+  ok "$deployment_sa_mount: ${deployment_sa_files[*]} (token for ${token_subject:-?}, ${deployment_sa_token_seconds} s; requests without it get 401)"
+  say "NOTE: the API server runs with --authorization-mode AlwaysAllow: RBAC is installed but NOT enforced, so this run proves authentication with the projected token, not that config/rbac grants enough"
+
+  # The `kubernetes` Service: the host end of the forwarder the container's namespace gets.
+  socat "UNIX-LISTEN:$work/kube-api.sock,fork,mode=600" "TCP:127.0.0.1:$api_port" 2> "$work/forwarder.log" &
+  api_forwarder=$!
+  for _ in $(seq 50); do [ -S "$work/kube-api.sock" ] && break; sleep 0.1; done
+  [ -S "$work/kube-api.sock" ] || fail "the API forwarder did not start"
+
+  SMOKE_WRITABLE="${deployment_controller_writable[*]}" SMOKE_SA=$sa_volume SMOKE_API="$work/kube-api.sock $api_port" \
+  SMOKE_ENV="KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=$api_port KUBERNETES_SERVICE_PORT_HTTPS=$api_port KUBERNETES_PORT=tcp://127.0.0.1:$api_port" \
+    container_start controller "$deployment_run_as" "" -- "${runtime_entrypoint[@]}" "${deployment_controller_args[@]}"
+  container_wait_ready controller "$controller_health"
+  check_process controller "$deployment_run_as" "${deployment_controller_writable[@]}"
+  controller_process=$(container_process controller)
+  awk -v p="$(chroot "$rootfs" readlink -f "$deployment_sa_mount")" '$5 == p {print $6}' "/proc/$controller_process/mountinfo" | grep -q '^ro' \
+    || fail "the controller's $deployment_sa_mount is not a read-only mount"
+  in_netns controller curl -fsS "http://127.0.0.1:$controller_health/healthz" > /dev/null || fail "controller: GET /healthz failed"
+  ok "GET /readyz and /healthz on $controller_health (caches synced)"
+  grep -q 'in-cluster' "$work/controller.log" || { show_log "$work/controller.log"; fail "the controller did not use the in-cluster configuration"; }
+
+  # It takes the Lease (in its own namespace, from the projected file), named as the pod's hostname.
+  holder=""
+  for _ in $(seq 300); do
+    holder=$(kc -n "$namespace" get lease "$lease_name" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true)
+    case "$holder" in "$(cat "$work/etc/hostname")_"*) break ;; esac
+    sleep 0.1
+  done
+  case "$holder" in "$(cat "$work/etc/hostname")_"*) ;; *) show_log "$work/controller.log"; fail "the controller did not take Lease $namespace/$lease_name in 30 s (holder: '${holder}')" ;; esac
+  ok "Lease $namespace/$lease_name held by $holder"
+
+  # A sample RayCluster gets its head pod, worker pods and head Service.
+  cluster=$(jq -r .metadata.name "$work/v1.json")
+  workers=$(jq '[.spec.workerGroupSpecs[].replicas // 1] | add // 0' "$work/v1.json")
+  kc -n default create -f "$v1_sample" > /dev/null 2> "$work/sample.log" || { show_log "$work/sample.log"; fail "creating ${v1_sample#"$repo"/} failed"; }
+  heads=0 have_workers=0 services=0
+  for _ in $(seq 600); do
+    heads=$(kc -n default get pods -l "ray.io/cluster=$cluster,ray.io/node-type=head" -o name 2>/dev/null | grep -c . || true)
+    have_workers=$(kc -n default get pods -l "ray.io/cluster=$cluster,ray.io/node-type=worker" -o name 2>/dev/null | grep -c . || true)
+    services=$(kc -n default get services -l "ray.io/cluster=$cluster" -o name 2>/dev/null | grep -c . || true)
+    [ "$heads" = 1 ] && [ "$have_workers" = "$workers" ] && [ "$services" -ge 1 ] && break
+    sleep 0.1
+  done
+  kc -n default get pods,services -l "ray.io/cluster=$cluster" -L ray.io/node-type,ray.io/group 2>&1 | sed 's/^/      /'
+  [ "$heads" = 1 ] && [ "$have_workers" = "$workers" ] && [ "$services" -ge 1 ] \
+    || { show_log "$work/controller.log"; fail "RayCluster $cluster: $heads head pod(s), $have_workers of $workers worker pod(s), $services Service(s) after 60 s"; }
+  ok "RayCluster ${v1_sample#"$repo"/}: 1 head pod, $workers worker pod(s), head Service"
+
+  in_netns controller curl -fsS "http://127.0.0.1:$controller_metrics/metrics" > "$work/controller-metrics.txt" || fail "controller: GET /metrics on $controller_metrics failed"
+  grep -q '^leader_election_master_status{.*} 1' "$work/controller-metrics.txt" || fail "controller /metrics: leader_election_master_status is not 1"
+  grep -q '^controller_runtime_reconcile_total{.*} [1-9]' "$work/controller-metrics.txt" || fail "controller /metrics counts no reconcile"
+  ok "GET /metrics on $controller_metrics: leader, $(awk '/^controller_runtime_reconcile_total\{/ {n += $2} END {print n + 0}' "$work/controller-metrics.txt") reconciles"
+
+  # SIGTERM: it exits 0 within the grace period and gives the Lease up for the next replica.
+  stop_started=$SECONDS
+  container_stop controller
+  holder=$(kc -n "$namespace" get lease "$lease_name" -o jsonpath='{.spec.holderIdentity}' 2>&1) || fail "reading Lease $namespace/$lease_name failed: $holder"
+  [ -z "$holder" ] || fail "the controller exited but Lease $namespace/$lease_name is still held by $holder"
+  ok "SIGTERM: exit 0 in $((SECONDS - stop_started)) s, Lease released (holderIdentity empty)"
+  phase_done "Deployment controller container"
+fi
 
 # ---- summary ---------------------------------------------------------------------------------------
 say "image: $runtime_base + ${runtime_packages[*]} + ${runtime_copies[*]}"
 printf '    root filesystem: %s MiB (%s bytes), of which %s is %s MiB\n' \
   "$((image_bytes / 1048576))" "$image_bytes" "$entry_path" "$((binary_bytes / 1048576))"
 for line in "${timings[@]}"; do printf '    %s\n' "$line"; done
-say "PASS in $((SECONDS - started)) s"
+if [ "$controller_check" = 0 ]; then
+  say "PASS in $((SECONDS - started)) s, WITHOUT the controller container (RAY_IMAGE_CONTROLLER=0)"
+else
+  say "PASS in $((SECONDS - started)) s: webhook and controller containers (RBAC not enforced by this API server)"
+fi

@@ -243,8 +243,9 @@ public final class ControllerProcess: Sendable {
     // MARK: - Stopping
 
     private func leaseLost() {
+        // Shutting down stops the elector, which ends leadership too; that is not a lost lease.
         let first = state.withLock { s -> Bool in
-            guard !s.lostLease else { return false }
+            guard !s.lostLease, !s.stopping else { return false }
             s.lostLease = true
             return true
         }

@@ -96,4 +96,31 @@ final class ControllerLeaderElectionTests: XCTestCase {
         }
         XCTAssertGreaterThan(leaseCalls, 0, "no Lease call was recorded")
     }
+
+    /// SIGTERM is a clean stop, not a lost lease: the leader releases the Lease (so a successor
+    /// need not wait out its duration) and exits 0, as the kubelet expects from a rollout.
+    func testALeaderStoppedWithSIGTERMReleasesTheLeaseAndExitsZero() throws {
+        let value = try Prerequisite.requireKubeconfig()
+        let webhook = try LocalWebhook(kubeconfig: value)
+        defer { webhook.stop() }
+        try webhook.install()
+        let kubectl = webhook.kubectl
+        let id = "le-\(UUID().uuidString.prefix(6).lowercased())"
+        let controller = try LocalController(kubeconfig: value, name: "leader", arguments: Self.lease + ["--leader-election-id", id])
+        defer { controller.stop() }
+        try controller.waitReady()
+        func holder() throws -> String {
+            let lease = try kubectl.getJSON(["lease", "-n", "default", id])
+            return ((lease["spec"] as? [String: Any])?["holderIdentity"] as? String) ?? ""
+        }
+        try Kubectl.waitUntil(timeout: 30, "the controller to lead") {
+            try controller.metric("leader_election_master_status{name=\"\(id)\"}") == 1
+        }
+        XCTAssertNotEqual(try holder(), "")
+
+        controller.stop()
+        XCTAssertFalse(controller.process.isRunning, "SIGTERM did not stop the controller")
+        XCTAssertEqual(controller.process.terminationStatus, 0, "a SIGTERM'd leader exits 0")
+        XCTAssertEqual(try holder(), "", "the Lease is released on SIGTERM")
+    }
 }

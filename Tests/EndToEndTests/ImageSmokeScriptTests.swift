@@ -4,7 +4,7 @@ import XCTest
 /// hack/image-smoke.sh stands in for `docker build` + `kubectl apply` on machines without a
 /// container engine, so it must do what the Dockerfile and the Deployment do. It restates their
 /// facts in variables at its top; these tests read the Dockerfile (both stages),
-/// config/manager/manager.yaml (the `webhook` container) and the script, and fail when they
+/// config/manager/manager.yaml (the `webhook` and `controller` containers) and the script, and fail when they
 /// differ, when the runtime stage does something the script does not reproduce, or when the script
 /// spells a fact out instead of using its variable.
 final class ImageSmokeScriptTests: XCTestCase {
@@ -68,7 +68,38 @@ final class ImageSmokeScriptTests: XCTestCase {
             ("writable root", replacing(manager, "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false")),
             ("command", replacing(manager, argsLine, argsLine.replacingOccurrences(of: "args:", with: #"command: ["/bin/sh"]"#) + "\n" + argsLine)),
         ]
-        for (what, changed) in changedManagers {
+        // Changes to the controller container only: the text from its name on.
+        let controllerFrom = manager.range(of: "- name: controller")?.lowerBound ?? manager.endIndex
+        func inController(_ old: String, _ new: String, file: StaticString = #filePath, line: UInt = #line) -> String {
+            String(manager[..<controllerFrom]) + replacing(String(manager[controllerFrom...]), old, new, file: file, line: line)
+        }
+        let lastControllerArgument = array("deployment_controller_args").last ?? ""
+        let saMountLine = "mountPath: \(scalar("deployment_sa_mount"))"
+        let controllerChanges: [(String, String)] = [
+            ("controller args", inController("- \(lastControllerArgument)", "- \(lastControllerArgument)-changed")),
+            ("controller added arg", inController("- \(lastControllerArgument)", "- \(lastControllerArgument)\n        - --namespace=ray")),
+            ("controller command", inController("        args:", "        command: [\"/bin/sh\"]\n        args:")),
+            ("controller env", inController("        args:", "        env:\n        - name: GODEBUG\n          value: x\n        args:")),
+            ("controller port", inController("containerPort: \(scalar("deployment_controller_metrics_port"))", "containerPort: 9999")),
+            ("controller probe port", inController("port: ctl-health", "port: ctl-metrics")),
+            ("controller probe path", inController("path: /healthz", "path: /livez")),
+            ("controller writable root", inController("readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false")),
+            ("controller privilege escalation", inController("allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true")),
+            ("controller capabilities", inController("- ALL", "- NET_RAW")),
+            ("controller runAsUser", inController("runAsNonRoot: true", "runAsNonRoot: true\n          runAsUser: 1000")),
+            ("controller /tmp", inController("        - name: kube-api-access\n", "        - name: tmp\n          mountPath: /tmp\n        - name: kube-api-access\n")),
+            ("service-account mount path", inController(saMountLine, "mountPath: /sa")),
+            ("service-account mount writable", inController(saMountLine + "\n          readOnly: true", saMountLine)),
+            ("token file", replacing(manager, "path: token", "path: sa-token")),
+            ("token lifetime", replacing(manager, "expirationSeconds: \(scalar("deployment_sa_token_seconds"))", "expirationSeconds: 600")),
+            ("projected mode", replacing(manager, "defaultMode: \(scalar("deployment_sa_mode"))", "defaultMode: 0400")),
+            ("CA from another ConfigMap", replacing(manager, "name: kube-root-ca.crt", "name: my-ca")),
+            ("namespace from another field", replacing(manager, "fieldPath: metadata.namespace", "fieldPath: metadata.name")),
+            ("token in every container", replacing(manager, "automountServiceAccountToken: false", "automountServiceAccountToken: true")),
+            ("webhook gets the token", replacing(manager, "        - name: tmp\n          mountPath: /tmp\n",
+                                                  "        - name: tmp\n          mountPath: /tmp\n        - name: kube-api-access\n          mountPath: /sa\n          readOnly: true\n")),
+        ]
+        for (what, changed) in changedManagers + controllerChanges {
             XCTAssertNotEqual(ImageDrift.problems(dockerfile: dockerfile, manager: changed, script: script), [], "manager.yaml: \(what)")
         }
         let changedScripts: [(String, String)] = [
@@ -78,6 +109,12 @@ final class ImageSmokeScriptTests: XCTestCase {
             ("user spelled out", replacing(script, "SMOKE_USER=$user", "SMOKE_USER=" + scalar("runtime_user"))),
             ("build flags spelled out", replacing(script, #"swift build "${build_flags[@]}" --product"#,
                                                       "swift build \(array("build_flags").joined(separator: " ")) --product")),
+            ("controller args", replacing(script, "deployment_controller_args=(controller ", "deployment_controller_args=(controller --verbose ")),
+            ("projected files", replacing(script, "deployment_sa_files=(", "deployment_sa_files=(extra ")),
+            ("controller ports spelled out", replacing(script, #""$deployment_controller_health_port" ]"#,
+                                                           "\"\(scalar("deployment_controller_health_port"))\" ]")),
+            ("controller not started", replacing(script, #""$deployment_run_as" "" -- "${runtime_entrypoint[@]}" "${deployment_controller_args[@]}""#,
+                                                     #""$deployment_run_as" "" -- "${runtime_entrypoint[@]}" controller"#)),
         ]
         for (what, changed) in changedScripts {
             XCTAssertNotEqual(ImageDrift.problems(dockerfile: dockerfile, manager: manager, script: changed), [], "script: \(what)")
@@ -215,11 +252,7 @@ private enum ImageDrift {
         let podUser = MiniYAML.at(pod, "securityContext", "runAsUser") as? String
         let podGroup = MiniYAML.at(pod, "securityContext", "runAsGroup") as? String
         expect("deployment_run_as", podUser.map { "\($0):\(podGroup ?? "")" }, "the pod's runAsUser:runAsGroup")
-        if webhook["command"] != nil { problems.append("the webhook container sets command; the script runs the image's ENTRYPOINT") }
         expect("deployment_webhook_args", webhook["args"] as? [String], "the webhook container's args")
-        if MiniYAML.at(webhook, "securityContext", "readOnlyRootFilesystem") as? String != "true" {
-            problems.append("the webhook container's root filesystem is writable; the script mounts it read-only")
-        }
         let mounts = webhook["volumeMounts"] as? [[String: Any]] ?? []
         let volumes = pod["volumes"] as? [[String: Any]] ?? []
         func volume(of mount: [String: Any]) -> [String: Any]? { volumes.first { $0["name"] as? String == mount["name"] as? String } }
@@ -234,6 +267,125 @@ private enum ImageDrift {
         let emptyDir = writable.count == 1 ? volume(of: writable[0]).flatMap { $0["emptyDir"] as? [String: Any] } : nil
         if writable.count == 1 && emptyDir == nil { problems.append("the writable mount is not an emptyDir; the script mounts a tmpfs") }
         expect("deployment_tmp_size", emptyDir?["sizeLimit"] as? String, "the emptyDir's sizeLimit")
+        let webhookOthers = mounts.filter { $0["readOnly"] as? String == "true" && volume(of: $0)?["secret"] == nil }
+        if !webhookOthers.isEmpty {
+            problems.append("the webhook container mounts \(webhookOthers.compactMap { $0["mountPath"] as? String }), which the script does not")
+        }
+        problems += containerSecurityProblems(webhook, "webhook")
+
+        // The Deployment's controller container.
+        guard let controller = containers.first(where: { $0["name"] as? String == "controller" }) else {
+            return problems + ["config/manager/manager.yaml has no container named controller"]
+        }
+        problems += controllerProblems(controller, pod: pod, facts: facts)
+        return problems
+    }
+
+    /// What the script reproduces of every container: the image's ENTRYPOINT (no command), only
+    /// the kubelet's environment (no env), the pod's user, and the hardened securityContext.
+    static func containerSecurityProblems(_ container: [String: Any], _ name: String) -> [String] {
+        var problems: [String] = []
+        if container["command"] != nil { problems.append("the \(name) container sets command; the script runs the image's ENTRYPOINT") }
+        if container["env"] != nil || container["envFrom"] != nil {
+            problems.append("the \(name) container sets env; the script gives it only what the kubelet injects")
+        }
+        let security = container["securityContext"] as? [String: Any] ?? [:]
+        if security["readOnlyRootFilesystem"] as? String != "true" {
+            problems.append("the \(name) container's root filesystem is writable; the script mounts it read-only")
+        }
+        if security["allowPrivilegeEscalation"] as? String != "false" {
+            problems.append("the \(name) container may escalate privileges; the script sets no_new_privs")
+        }
+        if MiniYAML.at(security, "capabilities", "drop") as? [String] != ["ALL"] || MiniYAML.at(security, "capabilities", "add") != nil {
+            problems.append("the \(name) container does not drop exactly ALL capabilities; the script runs it with none")
+        }
+        for key in ["runAsUser", "runAsGroup", "privileged", "procMount", "seccompProfile"] where security[key] != nil {
+            problems.append("the \(name) container sets securityContext.\(key); the script uses the pod's")
+        }
+        return problems
+    }
+
+    /// The controller container: its args, ports and probes, what it mounts writable, and the
+    /// projected service-account volume the script lays out as the kubelet would.
+    static func controllerProblems(_ controller: [String: Any], pod: [String: Any], facts: ScriptFacts) -> [String] {
+        var problems = containerSecurityProblems(controller, "controller")
+        func expect(_ name: String, _ actual: String?, _ source: String) {
+            if facts.scalars[name] != actual { problems.append("\(name)=\(facts.scalars[name] ?? "<none>") but \(source) says \(actual ?? "<nothing>")") }
+        }
+        func expect(_ name: String, _ actual: [String]?, _ source: String) {
+            if facts.arrays[name] != actual {
+                problems.append("\(name)=(\(facts.arrays[name]?.joined(separator: " ") ?? "<none>")) but \(source) says (\(actual?.joined(separator: " ") ?? "<nothing>"))")
+            }
+        }
+        expect("deployment_controller_args", controller["args"] as? [String], "the controller container's args")
+
+        // Ports: the probes' port (by name or number) is the declared health port; the other one is metrics.
+        let ports = controller["ports"] as? [[String: Any]] ?? []
+        func number(of port: String?) -> String? {
+            guard let port else { return nil }
+            return ports.first { $0["name"] as? String == port }?["containerPort"] as? String ?? (port.allSatisfy(\.isNumber) ? port : nil)
+        }
+        for (probe, path) in [("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")] {
+            guard let get = MiniYAML.at(controller, probe, "httpGet") as? [String: Any] else {
+                problems.append("the controller container has no \(probe).httpGet; the script calls \(path) as it would")
+                continue
+            }
+            if get["path"] as? String != path { problems.append("the controller's \(probe) calls \(get["path"] as? String ?? "<nothing>"); the script checks \(path)") }
+            expect("deployment_controller_health_port", number(of: get["port"] as? String), "the controller's \(probe) port")
+        }
+        let declared = Set(ports.compactMap { $0["containerPort"] as? String })
+        let restated = Set([facts.scalars["deployment_controller_metrics_port"], facts.scalars["deployment_controller_health_port"]].compactMap { $0 })
+        if declared != restated {
+            problems.append("the controller container declares ports \(declared.sorted()) but the script restates \(restated.sorted())")
+        }
+
+        // Mounts: the writable ones are emptyDirs the size the script gives them; the read-only one
+        // is the projected service-account volume; nothing else.
+        if pod["automountServiceAccountToken"] as? String != "false" {
+            problems.append("the pod automounts the service-account token into every container; the script mounts it into the controller only")
+        }
+        let mounts = controller["volumeMounts"] as? [[String: Any]] ?? []
+        let volumes = pod["volumes"] as? [[String: Any]] ?? []
+        func volume(of mount: [String: Any]) -> [String: Any]? { volumes.first { $0["name"] as? String == mount["name"] as? String } }
+        let writable = mounts.filter { $0["readOnly"] as? String != "true" }
+        expect("deployment_controller_writable", writable.compactMap { $0["mountPath"] as? String }, "the controller container's writable mounts")
+        for mount in writable {
+            if let emptyDir = volume(of: mount)?["emptyDir"] as? [String: Any] {
+                expect("deployment_tmp_size", emptyDir["sizeLimit"] as? String, "the controller's emptyDir sizeLimit")
+            } else {
+                problems.append("the controller's writable mount \(mount["mountPath"] as? String ?? "?") is not an emptyDir; the script mounts a tmpfs")
+            }
+        }
+        let readOnly = mounts.filter { $0["readOnly"] as? String == "true" }
+        guard readOnly.count == 1, let saMount = readOnly.first, let projected = volume(of: saMount)?["projected"] as? [String: Any] else {
+            return problems + ["the controller container mounts \(readOnly.count) read-only volumes; the script mounts one projected service-account volume"]
+        }
+        expect("deployment_sa_mount", saMount["mountPath"] as? String, "the controller's projected mount")
+        expect("deployment_sa_mode", projected["defaultMode"] as? String, "the projected volume's defaultMode")
+        var files: [String] = []
+        var lifetime: String? = nil
+        for source in projected["sources"] as? [[String: Any]] ?? [] {
+            if let token = source["serviceAccountToken"] as? [String: Any] {
+                files.append(token["path"] as? String ?? "?")
+                lifetime = token["expirationSeconds"] as? String
+                // The script writes the file it knows how to make under the name `token`.
+                if token["path"] as? String != "token" || token["audience"] != nil {
+                    problems.append("the projected token is not `token` for the API server's audience; the script mints that")
+                }
+            } else if let map = source["configMap"] as? [String: Any], map["name"] as? String == "kube-root-ca.crt",
+                      let items = map["items"] as? [[String: Any]], items.count == 1, items[0]["key"] as? String == "ca.crt",
+                      let path = items[0]["path"] as? String, path == "ca.crt" {
+                files.append(path)
+            } else if let api = source["downwardAPI"] as? [String: Any], let items = api["items"] as? [[String: Any]], items.count == 1,
+                      MiniYAML.at(items[0], "fieldRef", "fieldPath") as? String == "metadata.namespace", let path = items[0]["path"] as? String,
+                      path == "namespace" {
+                files.append(path)
+            } else {
+                problems.append("the projected volume has a source the script does not make: \(source.keys.sorted())")
+            }
+        }
+        expect("deployment_sa_files", files, "the projected volume's files")
+        expect("deployment_sa_token_seconds", lifetime, "the token's expirationSeconds")
         return problems
     }
 }
@@ -248,7 +400,9 @@ private struct ScriptFacts {
     static let expected = ["build_base", "build_packages", "build_flags", "build_product", "build_out", "runtime_base",
                            "runtime_packages", "runtime_copies", "runtime_user", "runtime_entrypoint", "runtime_cmd",
                            "deployment_run_as", "deployment_webhook_args", "deployment_cert_mount", "deployment_writable",
-                           "deployment_tmp_size", "subcommands"]
+                           "deployment_tmp_size", "deployment_controller_args", "deployment_controller_metrics_port",
+                           "deployment_controller_health_port", "deployment_controller_writable", "deployment_sa_mount",
+                           "deployment_sa_files", "deployment_sa_token_seconds", "deployment_sa_mode", "subcommands"]
 
     init(script: String) {
         let lines = script.components(separatedBy: "\n")
@@ -307,6 +461,9 @@ private struct ScriptFacts {
             #"for pair in "${runtime_copies[@]}""#,
             #""$runtime_user" "" -- "${runtime_entrypoint[@]}" "${runtime_cmd[@]}""#,
             #""$deployment_run_as" "$secret" -- "${runtime_entrypoint[@]}" "${deployment_webhook_args[@]}""#,
+            #"SMOKE_WRITABLE="${deployment_controller_writable[*]}" SMOKE_SA=$sa_volume"#,
+            #""$deployment_run_as" "" -- "${runtime_entrypoint[@]}" "${deployment_controller_args[@]}""#,
+            #"for file in "${deployment_sa_files[@]}""#,
             #"suite=${runtime_base#*:}"#,
         ]
         for use in uses where !code.contains(use) { problems.append("hack/image-smoke.sh no longer runs: \(use)") }
