@@ -56,12 +56,15 @@ public final class ControllerProcess: Sendable {
         metrics = ControllerMetrics(registry: registry, maxConcurrentReconciles: options.maxConcurrentReconciles)
 
         var clusterOptions = Informer.Options()
+        clusterOptions.transform = ControllerResources.trimmedForCache
         clusterOptions.name = "rayclusters"
         clusters = InformerGroup(api: api, resource: ControllerResources.rayClusters, namespaces: options.namespaces, options: clusterOptions)
         var podOptions = Informer.Options(labelSelector: ControllerResources.podSelector)
+        podOptions.transform = ControllerResources.trimmedPodForCache
         podOptions.name = "pods"
         pods = InformerGroup(api: api, resource: .pods, namespaces: options.namespaces, options: podOptions)
         var serviceOptions = Informer.Options(labelSelector: ControllerResources.serviceSelector)
+        serviceOptions.transform = ControllerResources.trimmedForCache
         serviceOptions.name = "services"
         services = InformerGroup(api: api, resource: .services, namespaces: options.namespaces, options: serviceOptions)
 
