@@ -49,7 +49,7 @@ public final class Informer: Sendable {
         /// handlers see it): a controller drops the fields it never reads, so that a cache of
         /// thousands of objects holds only what is used. It must keep `metadata.name`,
         /// `namespace` and `resourceVersion`.
-        public var transform: (@Sendable (JSONValue) -> JSONValue)?
+        package var transform: (@Sendable (JSONValue) -> JSONValue)?
 
         public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil) {
             self.namespace = namespace

@@ -13,7 +13,7 @@ public enum ControllerResources {
 
     /// What the caches keep of a RayCluster or Service: all but `metadata.managedFields`, which
     /// the controller never reads and which mirrors every field that was set.
-    public static func trimmedForCache(_ object: JSONValue) -> JSONValue {
+    package static func trimmedForCache(_ object: JSONValue) -> JSONValue {
         guard object["metadata"]?["managedFields"] != nil else { return object }
         var trimmed = object
         trimmed["metadata"]?["managedFields"] = nil
@@ -33,7 +33,7 @@ public enum ControllerResources {
     /// reads a cached pod's identity, labels, owner, deletion, phase, conditions and container
     /// statuses, plus `spec.restartPolicy` and the containers' names. A pod the controller made is
     /// mostly spec: with 1,100 of them cached this saves about 8 MB.
-    public static func trimmedPodForCache(_ pod: JSONValue) -> JSONValue {
+    package static func trimmedPodForCache(_ pod: JSONValue) -> JSONValue {
         var trimmed = trimmedForCache(pod)
         guard case .object(var spec)? = trimmed["spec"] else { return trimmed }
         trimmed["spec"] = nil  // the only reference left to the spec is `spec`, edited in place
