@@ -45,6 +45,11 @@ public final class Informer: Sendable {
         public var minimumHealthyWatch: Double = 1
         /// Thread name and log label.
         public var name: String?
+        /// Applied to every listed or watched object before the store keeps it (and before the
+        /// handlers see it): a controller drops the fields it never reads, so that a cache of
+        /// thousands of objects holds only what is used. It must keep `metadata.name`,
+        /// `namespace` and `resourceVersion`.
+        package var transform: (@Sendable (JSONValue) -> JSONValue)?
 
         public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil) {
             self.namespace = namespace
@@ -304,11 +309,12 @@ public final class Informer: Sendable {
                     record { $0.malformed &+= 1 }
                     continue
                 }
+                let object = options.transform?(event.object) ?? event.object
                 let changes: [StoreChange]
                 if event.type == .deleted {
-                    changes = store.delete(event.object).map { [$0] } ?? []
+                    changes = store.delete(object).map { [$0] } ?? []
                 } else {
-                    changes = store.upsert(event.object)
+                    changes = store.upsert(object)
                 }
                 state.withLock { s in
                     if let version = ObjectMetadata.resourceVersion(of: event.object) { s.resourceVersion = version }
@@ -354,7 +360,11 @@ public final class Informer: Sendable {
                 guard let pageItems = page["items"]?.arrayValue ?? (page["items"]?.isNull == true ? [] : nil) else {
                     return .failure(.protocolViolation("list of \(resource) without an items array"))
                 }
-                items.append(contentsOf: pageItems)
+                if let transform = options.transform {
+                    items.append(contentsOf: pageItems.map(transform))
+                } else {
+                    items.append(contentsOf: pageItems)
+                }
                 version = page["metadata"]?["resourceVersion"]?.stringValue ?? version
                 let next = page["metadata"]?["continue"]?.stringValue
                 continueToken = (next?.isEmpty ?? true) ? nil : next

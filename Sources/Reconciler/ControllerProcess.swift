@@ -47,7 +47,9 @@ public final class ControllerProcess: Sendable {
 
     /// Builds every part and starts the informers, the probe and metrics listeners and (with
     /// leader election) the elector; without leader election the workers start at once.
-    public init(options: ControllerOptions, api: any KubeAPI, registry: MetricsRegistry, logger: Logger,
+    /// `eventAPI`, when given, carries the Events (a client with a rate limit of its own, so that
+    /// the Event each create reports does not take a token the next create needs); nil: `api`.
+    public init(options: ControllerOptions, api: any KubeAPI, eventAPI: (any KubeAPI)? = nil, registry: MetricsRegistry, logger: Logger,
                 identity: String) throws {
         self.options = options
         self.registry = registry
@@ -57,12 +59,15 @@ public final class ControllerProcess: Sendable {
         metrics = ControllerMetrics(registry: registry, maxConcurrentReconciles: options.maxConcurrentReconciles)
 
         var clusterOptions = Informer.Options()
+        clusterOptions.transform = ControllerResources.trimmedForCache
         clusterOptions.name = "rayclusters"
         clusters = InformerGroup(api: api, resource: ControllerResources.rayClusters, namespaces: options.namespaces, options: clusterOptions)
         var podOptions = Informer.Options(labelSelector: ControllerResources.podSelector)
+        podOptions.transform = ControllerResources.trimmedPodForCache
         podOptions.name = "pods"
         pods = InformerGroup(api: api, resource: .pods, namespaces: options.namespaces, options: podOptions)
         var serviceOptions = Informer.Options(labelSelector: ControllerResources.serviceSelector)
+        serviceOptions.transform = ControllerResources.trimmedForCache
         serviceOptions.name = "services"
         services = InformerGroup(api: api, resource: .services, namespaces: options.namespaces, options: serviceOptions)
         autoscalerObjects = AutoscalerObjectCaches(api: api, namespaces: options.namespaces)
@@ -73,7 +78,7 @@ public final class ControllerProcess: Sendable {
 
         var recorderOptions = EventRecorder.Options(reportingInstance: identity)
         recorderOptions.reportingController = "ray-operator"
-        recorder = EventRecorder(api: api, options: recorderOptions)
+        recorder = EventRecorder(api: eventAPI.map { APICallLedger(wrapping: $0, registry: registry) } ?? api, options: recorderOptions)
 
         if options.leaderElect {
             var election = options.leaderElection(identity: identity)

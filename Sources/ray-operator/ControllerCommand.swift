@@ -105,11 +105,14 @@ struct ControllerCommand: ParsableCommand {
         }
         options.leaderElectionNamespace = leaderElectionNamespace ?? configuration.namespace
         let registry = MetricsRegistry()
+        // Events go through a client of their own, with the same limits: one Event per pod created
+        // must not halve the rate of the creates themselves.
         let client: KubeHTTPClient
+        let eventClient: KubeHTTPClient
         do {
-            client = try KubeHTTPClient(configuration: configuration,
-                                        options: KubeClientOptions(qps: options.kubeAPIQPS, burst: options.kubeAPIBurst),
-                                        metrics: registry)
+            let clientOptions = KubeClientOptions(qps: options.kubeAPIQPS, burst: options.kubeAPIBurst)
+            client = try KubeHTTPClient(configuration: configuration, options: clientOptions, metrics: registry)
+            eventClient = try KubeHTTPClient(configuration: configuration, options: clientOptions, metrics: registry)
         } catch {
             logger.critical("cannot create the API client", metadata: ["error": "\(error)", "source": "\(configuration.source)"])
             throw ExitCode(1)
@@ -119,7 +122,7 @@ struct ControllerCommand: ParsableCommand {
         let signals = try TerminationSignals()
         let process: ControllerProcess
         do {
-            process = try ControllerProcess(options: options, api: client, registry: registry, logger: logger,
+            process = try ControllerProcess(options: options, api: client, eventAPI: eventClient, registry: registry, logger: logger,
                                             identity: LeaderElectionOptions.defaultIdentity())
         } catch {
             logger.critical("controller failed to start", metadata: ["error": "\(error)"])
@@ -127,6 +130,7 @@ struct ControllerCommand: ParsableCommand {
         }
         let code = process.runUntilTerminated(signals: signals)
         client.close()
+        eventClient.close()
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -317,3 +317,35 @@ final class InformerTests: XCTestCase {
         XCTAssertNotNil(all.get(namespace: "c", name: "p"))
     }
 }
+
+final class InformerTransformTests: XCTestCase {
+    func testTransformAppliesToListedAndWatchedObjectsBeforeStoreAndHandlers() throws {
+        let api = FakeKubeAPI()
+        _ = try api.create(.pods, namespace: "default", object: FakeKubeAPI.pod("listed", labels: ["drop": "me"]))
+        var options = Informer.Options()
+        options.backoffInitial = 0.01
+        options.minimumHealthyWatch = 0
+        options.transform = { object in
+            var trimmed = object
+            trimmed["metadata"]?["labels"] = nil
+            trimmed["metadata"]?["annotations"] = ["seen": "yes"]
+            return trimmed
+        }
+        let informer = Informer(api: api, resource: .pods, options: options)
+        let handed = Log<JSONValue>()
+        informer.onAdd { handed.append($0) }
+        informer.onUpdate { _, new in handed.append(new) }
+        try informer.start()
+        defer { informer.stop() }
+        XCTAssertTrue(informer.waitForSync(timeout: 20))
+        eventually("the watch opens") { api.openStreams == 1 }
+        _ = try api.create(.pods, namespace: "default", object: FakeKubeAPI.pod("watched", labels: ["drop": "me"]))
+        eventually("the watched pod arrives") { handed.count == 2 }
+        for name in ["listed", "watched"] {
+            let cached = try XCTUnwrap(informer.get(namespace: "default", name: name))
+            XCTAssertNil(cached["metadata"]?["labels"], name)
+            XCTAssertEqual(cached["metadata"]?["annotations"]?["seen"], "yes", name)
+        }
+        XCTAssertEqual(handed.all.map { $0["metadata"]?["labels"] == nil }, [true, true], "handlers see the transformed objects")
+    }
+}
