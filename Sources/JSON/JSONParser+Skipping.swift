@@ -90,14 +90,14 @@ extension JSONParser {
         i &+= 1
         let start = i
         while true {
-            // Eight bytes per step, escaped quotes included (a JSON document inside an annotation
-            // is one `\"` after another): a word of printable ASCII whose only escapes are `\"`
-            // is checked in one go. Anything else in a word (another escape, `\\`, a control
-            // character, non-ASCII) goes to the byte-wise checks below, from its first such byte.
-            // Locals, so the loop keeps them in registers rather than in `self`.
-            var j = i
+            // Sixteen bytes per step, then eight, escaped quotes included (a JSON document inside
+            // an annotation is one `\"` after another): a block or word of printable ASCII whose
+            // only escapes are `\"` is checked in one go. Anything else in a word (another escape,
+            // `\\`, a control character, non-ASCII) goes to the byte-wise checks below, from its
+            // first such byte. Locals, so the loop keeps them in registers rather than in `self`.
             let base = p
             let limit = end
+            var j = JSONParser.skipQuoteEscapedBlocks(base, from: i, limit: limit)
             while limit &- j >= 8 {
                 let word = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
                 let backslashes = SWAR.bytesEqual(word, backslash)
@@ -142,5 +142,40 @@ extension JSONParser {
             }
         }
         throw JSONParseError(offset: start &- 1, reason: "unterminated string")
+    }
+
+    /// From `start` (inside a string, not just after an escaping backslash, and past its opening
+    /// quote, so `start - 1` is readable), moves over whole 16-byte blocks of printable ASCII whose
+    /// only escapes are `\"` and which hold no closing quote: a skipped annotation's embedded JSON
+    /// document is nearly all such blocks. Returns where the word loop of `skipString` goes on,
+    /// never just after an escaping backslash (it then returns that backslash's position), so the
+    /// word and byte checks see every escape, the closing quote and every error exactly as before.
+    ///
+    /// One block is two vector loads and a handful of vector compares (SSE2 on x86-64): a byte is
+    /// escaped when the byte before it is a backslash (the block loaded one byte earlier), and a
+    /// block passes when every byte is in 0x20...0x7F and the escaped bytes are exactly its quotes
+    /// (no escaped backslash, no other escape, no unescaped quote).
+    @inline(__always) static func skipQuoteEscapedBlocks(_ base: UnsafePointer<UInt8>, from start: Int, limit: Int) -> Int {
+        guard start > 0 else { return start }
+        var j = start
+        // What precedes `start` escapes nothing: lane 0 of the first block is not escaped.
+        var carries = SIMDMask<SIMD16<Int8>>(repeating: true)
+        carries[0] = false
+        let quotes = SIMD16<UInt8>(repeating: quote)
+        let backslashes = SIMD16<UInt8>(repeating: backslash)
+        let space = SIMD16<UInt8>(repeating: 0x20)
+        let printableSpan = SIMD16<UInt8>(repeating: 0x60)  // 0x20...0x7F, shifted down by 0x20
+        while limit &- j >= 16 {
+            let raw = UnsafeRawPointer(base + j)
+            let bytes = raw.loadUnaligned(as: SIMD16<UInt8>.self)
+            let before = raw.loadUnaligned(fromByteOffset: -1, as: SIMD16<UInt8>.self)
+            let escaped = (before .== backslashes) .& carries
+            let printable = (bytes &- space) .< printableSpan
+            if any(.!printable .| (escaped .^ (bytes .== quotes))) { break }
+            j &+= 16
+            carries = SIMDMask(repeating: true)
+        }
+        if j > start && base[j &- 1] == backslash { return j &- 1 }
+        return j
     }
 }

@@ -196,6 +196,59 @@ final class JSONSkipParseTests: XCTestCase {
         XCTAssertGreaterThan(rejected, 1_000)
     }
 
+    /// Skipped strings long enough for the 16-byte blocks of `skipString`, made of pieces that
+    /// land on every position of a block: runs of escaped quotes (the embedded JSON of an
+    /// annotation), an escaped backslash before a quote (which then ends the string), other
+    /// escapes, control characters, non-ASCII (valid and not), DEL, an unescaped quote, and the
+    /// end of input. The skipping parse accepts exactly what the full parse accepts and fails
+    /// with the same error at the same offset.
+    func testLongSkippedStringsAgreeWithFullParse() throws {
+        var rng = SeededGenerator(seed: 0x5EED_16)
+        let pieces: [[UInt8]] = [
+            Array(#"{\"a\":\"b\",\"c\":[1,2]}"#.utf8), Array(#"\""#.utf8), Array("abcdefghijklmnop".utf8),
+            Array("x".utf8), Array(#"\\"#.utf8), Array(#"\\\""#.utf8), Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8),
+            Array(#"\ud83d\ude00"#.utf8), Array("é".utf8), [0x7F], [0x1F], [0xC3], [0x80], Array(#"\x"#.utf8),
+            Array(#"\"#.utf8), [0x22], Array(#"\/"#.utf8),
+        ]
+        let paths = [["s"]]
+        let skip = JSONSkipPaths(paths)
+        var accepted = 0, rejected = 0
+        for _ in 0..<20_000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...24, using: &rng) {
+                // Mostly the pieces of an embedded document, now and then any other.
+                let k = Int.random(in: 0..<100, using: &rng) < 85
+                    ? Int.random(in: 0...3, using: &rng) : Int.random(in: 0..<pieces.count, using: &rng)
+                text += pieces[k]
+            }
+            var document = Array(#"{"s":""#.utf8) + text
+            // Usually closed and followed by a kept member; sometimes cut short.
+            if Int.random(in: 0..<10, using: &rng) > 0 { document += Array(#"","k":"v"}"#.utf8) }
+            let full = Self.outcome(document, removing: paths)
+            XCTAssertEqual(Self.outcome(document, skipping: skip), full, String(decoding: document, as: UTF8.self).debugDescription)
+            if case .error = full { rejected += 1 } else { accepted += 1 }
+        }
+        XCTAssertGreaterThan(accepted, 2_000)
+        XCTAssertGreaterThan(rejected, 2_000)
+    }
+
+    /// An escaped quote at every position of skipped strings of every length up to a few blocks:
+    /// never taken for the end (also at a block's last byte, where its backslash escapes the next
+    /// block's first byte), and the kept member after the string is read.
+    func testSkippedEscapedQuoteAtEveryBlockPosition() throws {
+        let skip = JSONSkipPaths([["s"]])
+        for length in 1..<70 {
+            for at in 0..<length {
+                var text = Array(repeating: UInt8(ascii: "a"), count: length)
+                text[at] = UInt8(ascii: "\\")
+                text.insert(UInt8(ascii: "\""), at: at + 1)
+                let document = Array(#"{"s":""#.utf8) + text + Array(#"","k":"v"}"#.utf8)
+                let value = try JSONValue.parse(document, skipping: skip)
+                XCTAssertEqual(value, ["k": "v"], String(decoding: document, as: UTF8.self))
+            }
+        }
+    }
+
     // MARK: - Depth limit
 
     /// The depth limit counts the containers around a skipped value and those inside it, and
