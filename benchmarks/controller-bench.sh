@@ -8,8 +8,8 @@
 # pod, 10 worker pods and head Service (polled every 150 ms with name-only Table lists), then the
 # controller's /metrics (calls by code/method and by verb/resource), its peak RSS (VmHWM) and CPU
 # time. A second pass raises --kube-api-qps/--kube-api-burst (RAISED_QPS=0 skips it): with the
-# default 100 qps / burst 200 the 1,200 creates alone take >= 10 s, so the client-side rate limit,
-# not the controller, bounds the first pass. Between the passes the plain loop
+# old default of 100 qps / burst 200 the 1,200 creates alone took >= 10 s, so the client-side rate
+# limit, not the controller, bounded the run; the default is now 500 / 1000. Between the passes the plain loop
 # runs PLAIN_ROUNDS times (the median counts; the machine is shared) with THREADS keep-alive
 # connections (default 4 = the controller's --max-concurrent-reconciles), sending bodies of the
 # shape of the pods and Service the controller made, with new names.

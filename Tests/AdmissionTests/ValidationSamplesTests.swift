@@ -4,7 +4,7 @@ import RayAPI
 @testable import Admission
 @testable import Conversion
 
-/// The v1 RayClusters in config/samples (helper `types` writes them) are valid with the default
+/// The v1 RayClusters in config/samples are valid with the default
 /// gates, and the 4 gated KubeRay features are refused exactly when their gate is off.
 final class ValidationSamplesTests: XCTestCase {
     static var samplesDirectory: String {
