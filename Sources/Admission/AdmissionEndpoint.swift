@@ -5,22 +5,22 @@ import JSON
 import RayAPI
 
 /// What one admission call decided, for the HTTP layer's log and metrics. `reply` is what to send.
-public struct AdmissionOutcome: Sendable, Equatable {
-    public var reply: WebhookReply
+package struct AdmissionOutcome: Sendable, Equatable {
+    package var reply: WebhookReply
     /// The request's uid, once the review parsed.
-    public var uid: String?
-    public var operation: AdmissionOperation?
+    package var uid: String?
+    package var operation: AdmissionOperation?
     /// nil when the body was not a review (HTTP 400/415).
-    public var allowed: Bool?
+    package var allowed: Bool?
     /// Set when the object is not one we judge (another kind, or an unknown RayCluster version):
     /// it was allowed untouched, and the HTTP layer should log this, e.g. `apps/v1, Kind=Deployment`.
-    public var unhandledKind: String?
+    package var unhandledKind: String?
     /// Number of patch operations sent (mutating only).
-    public var patchOperations: Int
+    package var patchOperations: Int
     /// Why the body was refused (HTTP 400/415), for the log.
-    public var problem: String?
+    package var problem: String?
 
-    public init(reply: WebhookReply, uid: String? = nil, operation: AdmissionOperation? = nil, allowed: Bool? = nil,
+    package init(reply: WebhookReply, uid: String? = nil, operation: AdmissionOperation? = nil, allowed: Bool? = nil,
                 unhandledKind: String? = nil, patchOperations: Int = 0, problem: String? = nil) {
         self.reply = reply
         self.uid = uid
@@ -42,21 +42,21 @@ public struct AdmissionOutcome: Sendable, Equatable {
 /// - A denial is HTTP 200, `allowed: false` and the Status of `InvalidStatus`.
 /// - A body that is not a review is HTTP 400 with a Status saying why; a Content-Type other
 ///   than `application/json` is HTTP 415.
-public enum AdmissionEndpoint {
+package enum AdmissionEndpoint {
     /// Sent when the original request went through `ray.io/v1alpha1` (`request.requestKind`).
-    public static let deprecationWarning = "ray.io/v1alpha1 RayCluster is deprecated; use ray.io/v1 RayCluster"
+    package static let deprecationWarning = "ray.io/v1alpha1 RayCluster is deprecated; use ray.io/v1 RayCluster"
 
-    public static func validate(body: [UInt8], contentType: String?, gates: FeatureGates) -> WebhookReply {
+    package static func validate(body: [UInt8], contentType: String?, gates: FeatureGates) -> WebhookReply {
         validateReview(body: body, contentType: contentType, gates: gates).reply
     }
 
-    public static func mutate(body: [UInt8], contentType: String?, gates: FeatureGates) -> WebhookReply {
+    package static func mutate(body: [UInt8], contentType: String?, gates: FeatureGates) -> WebhookReply {
         mutateReview(body: body, contentType: contentType, gates: gates).reply
     }
 
     // MARK: - Validating
 
-    public static func validateReview(body: [UInt8], contentType: String?, gates: FeatureGates) -> AdmissionOutcome {
+    package static func validateReview(body: [UInt8], contentType: String?, gates: FeatureGates) -> AdmissionOutcome {
         let review: AdmissionReview
         switch envelope(body: body, contentType: contentType) {
         case .failure(let failed): return failed.outcome
@@ -111,7 +111,7 @@ public enum AdmissionEndpoint {
 
     // MARK: - Mutating
 
-    public static func mutateReview(body: [UInt8], contentType: String?, gates: FeatureGates) -> AdmissionOutcome {
+    package static func mutateReview(body: [UInt8], contentType: String?, gates: FeatureGates) -> AdmissionOutcome {
         let review: AdmissionReview
         switch envelope(body: body, contentType: contentType) {
         case .failure(let failed): return failed.outcome

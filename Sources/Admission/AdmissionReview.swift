@@ -2,17 +2,17 @@ import JSON
 import RayAPI
 
 /// The two AdmissionReview versions kube-apiserver speaks; we answer in the one received.
-public enum AdmissionReviewVersion: String, Sendable, Equatable, CaseIterable {
+package enum AdmissionReviewVersion: String, Sendable, Equatable, CaseIterable {
     case v1 = "admission.k8s.io/v1"
     case v1beta1 = "admission.k8s.io/v1beta1"
 }
 
 /// `{group, version, kind}` as the review carries it in `kind` and `requestKind`.
-public struct GroupVersionKind: Sendable, Equatable, CustomStringConvertible {
-    public var group: String
-    public var version: String
-    public var kind: String
-    public init(group: String, version: String, kind: String) {
+package struct GroupVersionKind: Sendable, Equatable, CustomStringConvertible {
+    package var group: String
+    package var version: String
+    package var kind: String
+    package init(group: String, version: String, kind: String) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -25,17 +25,17 @@ public struct GroupVersionKind: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The group and kind we judge (any version; the version decides how).
-    public var isRayCluster: Bool { group == "ray.io" && kind == "RayCluster" }
+    package var isRayCluster: Bool { group == "ray.io" && kind == "RayCluster" }
 
     /// `ray.io/v1, Kind=RayCluster`, as apimachinery prints a GVK.
-    public var description: String {
+    package var description: String {
         let groupVersion = group.isEmpty ? version : "\(group)/\(version)"
         return "\(groupVersion), Kind=\(kind)"
     }
 }
 
 /// The admission operations the apiserver sends.
-public enum AdmissionOperation: String, Sendable, Equatable {
+package enum AdmissionOperation: String, Sendable, Equatable {
     case create = "CREATE"
     case update = "UPDATE"
     case delete = "DELETE"
@@ -43,49 +43,49 @@ public enum AdmissionOperation: String, Sendable, Equatable {
 }
 
 /// The parts of `request` we use. Everything else is ignored.
-public struct AdmissionRequest: Sendable, Equatable {
-    public var uid: String
-    public var kind: GroupVersionKind
+package struct AdmissionRequest: Sendable, Equatable {
+    package var uid: String
+    package var kind: GroupVersionKind
     /// The GVK of the original request (differs from `kind` when the apiserver converted).
-    public var requestKind: GroupVersionKind?
-    public var subResource: String
-    public var name: String
-    public var namespace: String
-    public var operation: AdmissionOperation
+    package var requestKind: GroupVersionKind?
+    package var subResource: String
+    package var name: String
+    package var namespace: String
+    package var operation: AdmissionOperation
     /// The new object; nil for DELETE (sent as `null`).
-    public var object: JSONValue?
+    package var object: JSONValue?
     /// The old object; nil for CREATE and CONNECT.
-    public var oldObject: JSONValue?
-    public var dryRun: Bool
+    package var oldObject: JSONValue?
+    package var dryRun: Bool
 }
 
 /// A parsed AdmissionReview request envelope.
-public struct AdmissionReview: Sendable, Equatable {
-    public var version: AdmissionReviewVersion
-    public var request: AdmissionRequest
+package struct AdmissionReview: Sendable, Equatable {
+    package var version: AdmissionReviewVersion
+    package var request: AdmissionRequest
 }
 
 /// Why a body is not an AdmissionReview we can answer: the endpoint sends it as HTTP 400.
-public struct AdmissionReviewError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct AdmissionReviewError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 extension AdmissionReview {
     /// Limits for the review body's JSON: Kubernetes objects nest far less than 100 deep (a pod
     /// template with affinity terms is ~15); a review carries up to two objects of at most 3 MiB.
-    public static let parseLimits = JSONParseLimits(maxDepth: 100, maxBytes: 7 << 20)
+    package static let parseLimits = JSONParseLimits(maxDepth: 100, maxBytes: 7 << 20)
 
     /// Parses and checks a review body. The members of `unreadMembers` are checked as JSON but
     /// left out of `request.object` / `request.oldObject` whenever that cannot change a verdict or
     /// a patch (see `skipIsExact`); otherwise the body is parsed again in full.
-    public static func parse(_ body: [UInt8]) throws(AdmissionReviewError) -> AdmissionReview {
+    package static func parse(_ body: [UInt8]) throws(AdmissionReviewError) -> AdmissionReview {
         try parse(body, skippingUnreadMembers: true)
     }
 
     /// `parse(_:)`, choosing whether unread members may be left out (`false`: every member kept).
-    public static func parse(_ body: [UInt8], skippingUnreadMembers: Bool) throws(AdmissionReviewError) -> AdmissionReview {
+    package static func parse(_ body: [UInt8], skippingUnreadMembers: Bool) throws(AdmissionReviewError) -> AdmissionReview {
         if body.isEmpty { throw AdmissionReviewError("request body is empty; expected an AdmissionReview") }
         if skippingUnreadMembers {
             var report = JSONSkipReport()
@@ -111,7 +111,7 @@ extension AdmissionReview {
     }
 
     /// Checks an already parsed review document.
-    public static func parse(_ document: JSONValue) throws(AdmissionReviewError) -> AdmissionReview {
+    package static func parse(_ document: JSONValue) throws(AdmissionReviewError) -> AdmissionReview {
         guard case .object(let root) = document else {
             throw AdmissionReviewError("expected an AdmissionReview object, got a JSON \(document.typeName)")
         }
@@ -286,16 +286,16 @@ extension AdmissionReview {
 }
 
 /// The `response` of a review.
-public struct AdmissionResponse: Sendable, Equatable {
-    public var uid: String
-    public var allowed: Bool
+package struct AdmissionResponse: Sendable, Equatable {
+    package var uid: String
+    package var allowed: Bool
     /// A metav1.Status, sent only on denial.
-    public var status: JSONValue?
+    package var status: JSONValue?
     /// JSON Patch bytes (not yet base64); sent only when the patch has operations.
-    public var patch: [UInt8]?
-    public var warnings: [String]
+    package var patch: [UInt8]?
+    package var warnings: [String]
 
-    public init(uid: String, allowed: Bool, status: JSONValue? = nil, patch: [UInt8]? = nil, warnings: [String] = []) {
+    package init(uid: String, allowed: Bool, status: JSONValue? = nil, patch: [UInt8]? = nil, warnings: [String] = []) {
         self.uid = uid
         self.allowed = allowed
         self.status = status
@@ -306,7 +306,7 @@ public struct AdmissionResponse: Sendable, Equatable {
     /// The whole review answer, in the version of the request. Key order follows Go's
     /// encoding of admission/v1 types (kind, apiVersion, response{uid, allowed, status, patch,
     /// patchType, warnings}).
-    public func review(_ version: AdmissionReviewVersion) -> JSONValue {
+    package func review(_ version: AdmissionReviewVersion) -> JSONValue {
         var response = JSONObject()
         response["uid"] = .string(uid)
         response["allowed"] = .bool(allowed)

@@ -2,10 +2,10 @@ import JSON
 
 /// RFC 4648 base64 with padding: the AdmissionResponse `patch` field is a Go `[]byte`, which
 /// encoding/json writes as standard base64. Our own, so the Admission module needs no Foundation.
-public enum Base64 {
+package enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    public static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         // 4 output bytes per 3 input bytes, rounded up; cannot overflow for any array that exists.
         out.reserveCapacity((bytes.count / 3 &+ 1) &* 4)
@@ -37,7 +37,7 @@ public enum Base64 {
     }
 
     /// Decodes padded standard base64; nil on any other input (tests read patches back with it).
-    public static func decode(_ text: String) -> [UInt8]? {
+    package static func decode(_ text: String) -> [UInt8]? {
         let input = Array(text.utf8)
         guard input.count % 4 == 0 else { return nil }
         var out: [UInt8] = []

@@ -2,7 +2,7 @@
 import JSON
 
 /// The KubeRay feature gates that change validation, with KubeRay's defaults at the reference commit.
-public enum FeatureGate: String, Sendable, CaseIterable {
+package enum FeatureGate: String, Sendable, CaseIterable {
     case rayClusterStatusConditions = "RayClusterStatusConditions"
     case rayJobDeletionPolicy = "RayJobDeletionPolicy"
     case rayMultiHostIndexing = "RayMultiHostIndexing"
@@ -12,7 +12,7 @@ public enum FeatureGate: String, Sendable, CaseIterable {
     case rayClusterHistoryServer = "RayClusterHistoryServer"
 
     /// Beta gates are on, alpha gates off (KubeRay `pkg/features`).
-    public var defaultValue: Bool {
+    package var defaultValue: Bool {
         switch self {
         case .rayClusterStatusConditions, .rayJobDeletionPolicy, .rayMultiHostIndexing: return true
         case .rayClusterNetworkPolicy, .gcsFaultToleranceEmbeddedStorage, .rayClusterMTLS, .rayClusterHistoryServer:
@@ -22,23 +22,23 @@ public enum FeatureGate: String, Sendable, CaseIterable {
 }
 
 /// Why `--feature-gates` could not be parsed.
-public struct FeatureGateError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct FeatureGateError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// Feature gates that change validation, parsed from `--feature-gates A=true,B=false`.
-public struct FeatureGates: Sendable, Equatable {
+package struct FeatureGates: Sendable, Equatable {
     /// Explicit settings by gate name; gates not listed take their default.
-    public var enabled: [String: Bool]
+    package var enabled: [String: Bool]
 
-    public init(enabled: [String: Bool] = [:]) { self.enabled = enabled }
+    package init(enabled: [String: Bool] = [:]) { self.enabled = enabled }
 
     /// Parses `A=true,B=false`; throws on an unknown gate or a value other than true/false.
     /// Like Kubernetes' `--feature-gates`: entries separated by commas, spaces around them ignored,
     /// empty entries skipped, values as Go's `strconv.ParseBool`; a later entry wins.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         self.init()
         for rawEntry in text.split(separator: ",", omittingEmptySubsequences: false) {
             let entry = Self.trimmed(rawEntry)
@@ -59,12 +59,12 @@ public struct FeatureGates: Sendable, Equatable {
         }
     }
 
-    public func isEnabled(_ gate: FeatureGate) -> Bool {
+    package func isEnabled(_ gate: FeatureGate) -> Bool {
         enabled[gate.rawValue] ?? gate.defaultValue
     }
 
     /// A copy with one gate set (tests, callers that build gates in code).
-    public func with(_ gate: FeatureGate, _ value: Bool) -> FeatureGates {
+    package func with(_ gate: FeatureGate, _ value: Bool) -> FeatureGates {
         var copy = self
         copy.enabled[gate.rawValue] = value
         return copy

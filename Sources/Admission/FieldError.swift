@@ -4,9 +4,9 @@ import RayAPI
 
 /// One problem with one field, as apimachinery's `field.Error`: the envelope turns a list of them
 /// into a `422 Invalid` Status with `details.causes[]`, the CLI prints them.
-public struct FieldError: Sendable, Equatable {
+package struct FieldError: Sendable, Equatable {
     /// apimachinery's `field.ErrorType` names, which are the `reason` of a Status cause.
-    public enum Kind: String, Sendable {
+    package enum Kind: String, Sendable {
         case invalid = "FieldValueInvalid"
         case required = "FieldValueRequired"
         case forbidden = "FieldValueForbidden"
@@ -16,7 +16,7 @@ public struct FieldError: Sendable, Equatable {
         case tooMany = "FieldValueTooMany"
 
         /// The human text apimachinery prints before the value (`ErrorType.String()`).
-        public var phrase: String {
+        package var phrase: String {
             switch self {
             case .invalid: return "Invalid value"
             case .required: return "Required value"
@@ -37,15 +37,15 @@ public struct FieldError: Sendable, Equatable {
         }
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// Path like `spec.workerGroupSpecs[1].minReplicas`.
-    public var field: String
+    package var field: String
     /// The offending value, when the kind shows one (`Invalid value: <value>: …`).
     /// nil means "not shown" (apimachinery's `omitValue`); `.null` prints `null`.
-    public var value: JSONValue?
-    public var detail: String
+    package var value: JSONValue?
+    package var detail: String
 
-    public init(_ kind: Kind, field: String, value: JSONValue? = nil, detail: String) {
+    package init(_ kind: Kind, field: String, value: JSONValue? = nil, detail: String) {
         self.kind = kind
         self.field = field
         self.value = value
@@ -54,7 +54,7 @@ public struct FieldError: Sendable, Equatable {
 
     /// The error body without the field, as apimachinery's `ErrorBody()`:
     /// `Invalid value: "x": detail`, `Required value: detail`, `Forbidden: detail`, …
-    public var body: String {
+    package var body: String {
         var text = kind.phrase
         if !kind.omitsValue, let value {
             text += ": "
@@ -68,34 +68,34 @@ public struct FieldError: Sendable, Equatable {
     }
 
     /// `<field>: <body>`, as apimachinery's `Error()`.
-    public var message: String { "\(field): \(body)" }
+    package var message: String { "\(field): \(body)" }
 }
 
 // MARK: - Constructors named like apimachinery's helpers
 
 extension FieldError {
     /// `field.Invalid(path, value, detail)`.
-    public static func invalid(_ field: String, _ value: JSONValue, _ detail: String) -> FieldError {
+    package static func invalid(_ field: String, _ value: JSONValue, _ detail: String) -> FieldError {
         FieldError(.invalid, field: field, value: value, detail: detail)
     }
 
     /// `field.Required(path, detail)`.
-    public static func required(_ field: String, _ detail: String = "") -> FieldError {
+    package static func required(_ field: String, _ detail: String = "") -> FieldError {
         FieldError(.required, field: field, detail: detail)
     }
 
     /// `field.Forbidden(path, detail)`.
-    public static func forbidden(_ field: String, _ detail: String) -> FieldError {
+    package static func forbidden(_ field: String, _ detail: String) -> FieldError {
         FieldError(.forbidden, field: field, detail: detail)
     }
 
     /// `field.Duplicate(path, value)`.
-    public static func duplicate(_ field: String, _ value: JSONValue, _ detail: String = "") -> FieldError {
+    package static func duplicate(_ field: String, _ value: JSONValue, _ detail: String = "") -> FieldError {
         FieldError(.duplicate, field: field, value: value, detail: detail)
     }
 
     /// `field.NotSupported(path, value, validValues)`: detail `supported values: "a", "b"`.
-    public static func notSupported(_ field: String, _ value: JSONValue, supported: [String]) -> FieldError {
+    package static func notSupported(_ field: String, _ value: JSONValue, supported: [String]) -> FieldError {
         var detail = ""
         if !supported.isEmpty {
             detail = "supported values: "

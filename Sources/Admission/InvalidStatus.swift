@@ -7,13 +7,13 @@ import RayAPI
 /// `status: Failure`, `code: 422`, `reason: Invalid`, the message
 /// `RayCluster.ray.io "<name>" is invalid: <e1>` or `… is invalid: [<e1>, <e2>]`, and
 /// `details {name, group, kind, causes[{reason, message, field}]}` with one cause per error.
-public enum InvalidStatus {
-    public static let group = "ray.io"
-    public static let kind = "RayCluster"
+package enum InvalidStatus {
+    package static let group = "ray.io"
+    package static let kind = "RayCluster"
 
     /// The aggregate message. As `field.ErrorList.ToAggregate()`, errors with the same message are
     /// listed once; one distinct error is printed bare, several in brackets.
-    public static func message(name: String, errors: [FieldError]) -> String {
+    package static func message(name: String, errors: [FieldError]) -> String {
         var seen = Set<String>()
         var distinct: [String] = []
         for error in errors {
@@ -25,7 +25,7 @@ public enum InvalidStatus {
     }
 
     /// The full Status value (Go field order: metadata, status, message, reason, details, code).
-    public static func status(name: String, errors: [FieldError]) -> JSONValue {
+    package static func status(name: String, errors: [FieldError]) -> JSONValue {
         var causes: [JSONValue] = []
         causes.reserveCapacity(errors.count)
         for error in errors {

@@ -3,9 +3,9 @@ import RayAPI
 
 /// RFC 6901 JSON Pointer tokens: the defaulter builds its patch paths with these, so a key that
 /// contains `~` or `/` still addresses the right member (`~` → `~0`, `/` → `~1`).
-public enum JSONPointer {
+package enum JSONPointer {
     /// Escapes one reference token.
-    public static func escape(_ token: String) -> String {
+    package static func escape(_ token: String) -> String {
         // Fast path: most keys (all of ours) need no escaping.
         if !token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) { return token }
         var out = ""
@@ -21,7 +21,7 @@ public enum JSONPointer {
     }
 
     /// Unescapes one reference token; nil when it holds a `~` not followed by `0` or `1`.
-    public static func unescape(_ token: Substring) -> String? {
+    package static func unescape(_ token: Substring) -> String? {
         guard token.contains("~") else { return String(token) }
         var out = ""
         var pendingTilde = false
@@ -43,7 +43,7 @@ public enum JSONPointer {
     }
 
     /// The pointer for a list of unescaped tokens (`[]` is the whole document, `""`).
-    public static func path(_ tokens: [String]) -> String {
+    package static func path(_ tokens: [String]) -> String {
         var out = ""
         for token in tokens {
             out += "/"
@@ -53,7 +53,7 @@ public enum JSONPointer {
     }
 
     /// The unescaped tokens of a pointer; nil when it is not a valid pointer.
-    public static func tokens(of pointer: String) -> [String]? {
+    package static func tokens(of pointer: String) -> [String]? {
         if pointer.isEmpty { return [] }
         guard pointer.hasPrefix("/") else { return nil }
         var tokens: [String] = []
@@ -66,17 +66,17 @@ public enum JSONPointer {
 }
 
 /// Why a patch could not be applied (tests only; the webhook only ever builds patches).
-public struct JSONPatchError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct JSONPatchError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// RFC 6902 documents: serialisation of the operations the defaulter emits, and an `apply` with
 /// the RFC's semantics so tests can check that a patch applies to the object as sent.
-public enum JSONPatch {
+package enum JSONPatch {
     /// The patch as a JSON value: `[{"op":"add","path":"/a","value":…}, …]`.
-    public static func jsonValue(_ operations: [JSONPatchOperation]) -> JSONValue {
+    package static func jsonValue(_ operations: [JSONPatchOperation]) -> JSONValue {
         var elements: [JSONValue] = []
         elements.reserveCapacity(operations.count)
         for operation in operations {
@@ -90,12 +90,12 @@ public enum JSONPatch {
     }
 
     /// Compact JSON bytes of the patch document.
-    public static func serialize(_ operations: [JSONPatchOperation]) -> [UInt8] {
+    package static func serialize(_ operations: [JSONPatchOperation]) -> [UInt8] {
         jsonValue(operations).serialized()
     }
 
     /// Reads a patch document (an array of operation objects). Supports add, remove, replace, test.
-    public static func operations(from document: JSONValue) throws(JSONPatchError) -> [JSONPatchOperation] {
+    package static func operations(from document: JSONValue) throws(JSONPatchError) -> [JSONPatchOperation] {
         guard let elements = document.arrayValue else { throw JSONPatchError("a JSON Patch must be an array") }
         var operations: [JSONPatchOperation] = []
         for (index, element) in elements.enumerated() {
@@ -109,7 +109,7 @@ public enum JSONPatch {
     }
 
     /// Applies the operations in order, as RFC 6902 says; throws on the first one that fails.
-    public static func apply(_ operations: [JSONPatchOperation], to document: JSONValue) throws(JSONPatchError) -> JSONValue {
+    package static func apply(_ operations: [JSONPatchOperation], to document: JSONValue) throws(JSONPatchError) -> JSONValue {
         var result = document
         for operation in operations {
             guard let tokens = JSONPointer.tokens(of: operation.path) else {
@@ -131,7 +131,7 @@ public enum JSONPatch {
     }
 
     /// The value at a pointer, nil when absent.
-    public static func lookup(_ document: JSONValue, _ tokens: ArraySlice<String>) -> JSONValue? {
+    package static func lookup(_ document: JSONValue, _ tokens: ArraySlice<String>) -> JSONValue? {
         guard let first = tokens.first else { return document }
         switch document {
         case .object(let object):

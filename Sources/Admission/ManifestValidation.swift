@@ -3,29 +3,29 @@ import JSON
 import RayAPI
 
 /// The verdict on one document.
-public struct ManifestVerdict: Sendable, Equatable {
-    public enum Result: String, Sendable {
+package struct ManifestVerdict: Sendable, Equatable {
+    package enum Result: String, Sendable {
         case valid, invalid, skipped
         /// The input could not be read or a document is not a Kubernetes object (exit code 2).
         case error
     }
 
-    public var source: String
+    package var source: String
     /// 1-based document index within the source; 0 when the whole source failed.
-    public var document: Int
-    public var apiVersion: String?
-    public var kind: String?
-    public var name: String?
-    public var namespace: String?
-    public var result: Result
-    public var errors: [FieldError]
-    public var warnings: [String]
+    package var document: Int
+    package var apiVersion: String?
+    package var kind: String?
+    package var name: String?
+    package var namespace: String?
+    package var result: Result
+    package var errors: [FieldError]
+    package var warnings: [String]
     /// `ray.io/v1alpha1` when the object was converted to v1 before it was judged.
-    public var convertedFrom: String?
+    package var convertedFrom: String?
     /// Why it was skipped or could not be read.
-    public var message: String?
+    package var message: String?
 
-    public init(source: String, document: Int, apiVersion: String? = nil, kind: String? = nil, name: String? = nil,
+    package init(source: String, document: Int, apiVersion: String? = nil, kind: String? = nil, name: String? = nil,
                 namespace: String? = nil, result: Result, errors: [FieldError] = [], warnings: [String] = [],
                 convertedFrom: String? = nil, message: String? = nil) {
         self.source = source
@@ -42,7 +42,7 @@ public struct ManifestVerdict: Sendable, Equatable {
     }
 
     /// kubectl's resource reference: `raycluster.ray.io/name`, `configmap/name`, `deployment.apps/name`.
-    public var reference: String {
+    package var reference: String {
         let lowerKind = (kind ?? "unknown").lowercased()
         let group: String
         if let apiVersion, let slash = apiVersion.firstIndex(of: "/") {
@@ -55,23 +55,23 @@ public struct ManifestVerdict: Sendable, Equatable {
 }
 
 /// Everything `validate` found, and how to print it.
-public struct ManifestValidationReport: Sendable, Equatable {
-    public var verdicts: [ManifestVerdict]
+package struct ManifestValidationReport: Sendable, Equatable {
+    package var verdicts: [ManifestVerdict]
 
-    public init(verdicts: [ManifestVerdict]) { self.verdicts = verdicts }
+    package init(verdicts: [ManifestVerdict]) { self.verdicts = verdicts }
 
     /// 2 when any input could not be read (or there was nothing to validate), else 1 when any
     /// RayCluster is invalid, else 0.
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         if verdicts.isEmpty || verdicts.contains(where: { $0.result == .error }) { return 2 }
         if verdicts.contains(where: { $0.result == .invalid }) { return 1 }
         return 0
     }
 
-    public func count(_ result: ManifestVerdict.Result) -> Int { verdicts.filter { $0.result == result }.count }
+    package func count(_ result: ManifestVerdict.Result) -> Int { verdicts.filter { $0.result == result }.count }
 
     /// kubectl-style text: results and warnings for stdout, `error:` lines for stderr.
-    public func text() -> (stdout: String, stderr: String) {
+    package func text() -> (stdout: String, stderr: String) {
         var out = ""
         var err = ""
         if verdicts.isEmpty { err += "error: no objects passed to validate\n" }
@@ -104,7 +104,7 @@ public struct ManifestValidationReport: Sendable, Equatable {
     }
 
     /// The report for machines: `{"results":[…],"summary":{…},"exitCode":N}`.
-    public func json() -> JSONValue {
+    package func json() -> JSONValue {
         var results: [JSONValue] = []
         for verdict in verdicts {
             var object = JSONObject()
@@ -136,8 +136,8 @@ public struct ManifestValidationReport: Sendable, Equatable {
 
 /// `ray-operator validate`: every RayCluster document of every source judged by exactly the
 /// webhook's rules (`RayClusterValidator`), `ray.io/v1alpha1` ones after conversion to v1.
-public enum ManifestValidation {
-    public static func validate(_ sources: [ManifestSource], gates: FeatureGates = FeatureGates()) -> ManifestValidationReport {
+package enum ManifestValidation {
+    package static func validate(_ sources: [ManifestSource], gates: FeatureGates = FeatureGates()) -> ManifestValidationReport {
         var verdicts: [ManifestVerdict] = []
         for source in sources {
             let documents: [JSONValue]
@@ -161,7 +161,7 @@ public enum ManifestValidation {
     }
 
     /// The verdict on one decoded document.
-    public static func judge(_ document: JSONValue, source: String, index: Int, gates: FeatureGates) -> ManifestVerdict {
+    package static func judge(_ document: JSONValue, source: String, index: Int, gates: FeatureGates) -> ManifestVerdict {
         guard case .object = document else {
             return ManifestVerdict(source: source, document: index, result: .error,
                                    message: "\(source): document \(index) is a JSON \(document.typeName), not a Kubernetes object")

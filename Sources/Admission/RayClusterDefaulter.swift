@@ -3,11 +3,11 @@ import JSON
 import RayAPI
 
 /// One RFC 6902 operation. We only ever emit `add`.
-public struct JSONPatchOperation: Sendable, Equatable {
-    public var op: String
-    public var path: String
-    public var value: JSONValue
-    public init(op: String = "add", path: String, value: JSONValue) {
+package struct JSONPatchOperation: Sendable, Equatable {
+    package var op: String
+    package var path: String
+    package var value: JSONValue
+    package init(op: String = "add", path: String, value: JSONValue) {
         self.op = op
         self.path = path
         self.value = value
@@ -30,16 +30,16 @@ public struct JSONPatchOperation: Sendable, Equatable {
 /// we do not know survive. Defaults whose parent object is missing or not an object (no `spec`, a
 /// worker group that is not an object) are not emitted: such an object is rejected by the schema
 /// or the validator anyway, and the patch must apply to the object exactly as sent.
-public enum RayClusterDefaulter {
+package enum RayClusterDefaulter {
     /// CRD defaults of a worker group, in the order we add them.
-    public static let workerGroupDefaults: [(key: String, value: JSONValue)] = [
+    package static let workerGroupDefaults: [(key: String, value: JSONValue)] = [
         ("replicas", .integer(0)),
         ("minReplicas", .integer(0)),
         ("maxReplicas", .integer(2_147_483_647)),
         ("numOfHosts", .integer(1)),
     ]
 
-    public static func patch(for object: JSONValue) -> [JSONPatchOperation] {
+    package static func patch(for object: JSONValue) -> [JSONPatchOperation] {
         guard case .object(let root) = object, case .object(let spec)? = root["spec"] else { return [] }
         var operations: [JSONPatchOperation] = []
 

@@ -3,14 +3,14 @@ import JSON
 import RayAPI
 
 /// The verdict on one object: every failure (stable order) and every warning.
-public struct ValidationOutcome: Sendable, Equatable {
-    public var errors: [FieldError]
-    public var warnings: [String]
-    public init(errors: [FieldError] = [], warnings: [String] = []) {
+package struct ValidationOutcome: Sendable, Equatable {
+    package var errors: [FieldError]
+    package var warnings: [String]
+    package init(errors: [FieldError] = [], warnings: [String] = []) {
         self.errors = errors
         self.warnings = warnings
     }
-    public var isValid: Bool { errors.isEmpty }
+    package var isValid: Bool { errors.isEmpty }
 }
 
 /// All RayCluster rules, as one pure function.
@@ -20,12 +20,12 @@ public struct ValidationOutcome: Sendable, Equatable {
 /// reported, in a fixed order: schema (wrong JSON types, enums, CEL), the rule table order
 /// (W1–W2, W3 and our group-name rules, S1–S67, U1–U2, ST1; list order inside a family), then the
 /// UPDATE-only immutability rules. See docs/validation.md for the full table.
-public enum RayClusterValidator {
+package enum RayClusterValidator {
     static let managedByValues = ["ray.io/kuberay-operator", "kueue.x-k8s.io/multikueue"]
 
     /// Judges a `ray.io/v1` RayCluster. `oldObject` is given on UPDATE (immutability rules,
     /// status-only updates); nil on CREATE and offline.
-    public static func validate(_ object: JSONValue, oldObject: JSONValue? = nil, gates: FeatureGates = FeatureGates()) -> ValidationOutcome {
+    package static func validate(_ object: JSONValue, oldObject: JSONValue? = nil, gates: FeatureGates = FeatureGates()) -> ValidationOutcome {
         if let oldObject, StatusOnlyUpdate.isStatusOnly(new: object, old: oldObject) {
             return ValidationOutcome()
         }

@@ -14,16 +14,16 @@ import JSON
 /// - no digest (`@sha256:…`: the tag is then only informational), not `latest`/`nightly`, no
 ///   release candidates or commit builds (`2.9.0rc1`, `2.9.0.abc123`), no unknown suffix.
 /// Anything else yields nil and nothing is defaulted.
-public enum RayImageVersion {
+package enum RayImageVersion {
     /// Repository names of the official Ray images.
-    public static let rayRepositories: Set<String> = ["ray", "ray-ml", "ray-llm"]
+    package static let rayRepositories: Set<String> = ["ray", "ray-ml", "ray-llm"]
     /// Longest numeric component we read (a version component is never this long in practice).
-    public static let maxComponentDigits = 6
+    package static let maxComponentDigits = 6
     /// Longest image reference we look at (Kubernetes has no limit; we do not need one longer).
-    public static let maxImageLength = 1024
+    package static let maxImageLength = 1024
 
     /// The plain Ray version of `image`, or nil.
-    public static func rayVersion(ofImage image: String) -> String? {
+    package static func rayVersion(ofImage image: String) -> String? {
         guard image.utf8.count <= maxImageLength, !image.contains("@") else { return nil }
         // The last path segment holds name[:tag]; a registry port (`host:5000/…`) lives in an
         // earlier segment, so splitting the last one on ':' is safe.
@@ -34,7 +34,7 @@ public enum RayImageVersion {
     }
 
     /// `2.9.0` for `2.9.0`, `2.9.0-py310-gpu`…; nil for anything else.
-    public static func plainVersion(ofTag tag: Substring) -> String? {
+    package static func plainVersion(ofTag tag: Substring) -> String? {
         let parts = tag.split(separator: "-", omittingEmptySubsequences: false)
         guard let version = parts.first else { return nil }
         let numbers = version.split(separator: ".", omittingEmptySubsequences: false)

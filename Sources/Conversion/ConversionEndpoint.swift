@@ -5,8 +5,8 @@ import RayAPI
 /// The `/convert` endpoint: an `apiextensions.k8s.io/v1` ConversionReview in and out.
 /// 415 for a body that is not declared JSON, 400 for one that is not a ConversionReview, otherwise
 /// 200 with the response review (conversion failures included, as the API server expects).
-public enum ConversionEndpoint {
-    public static func convert(body: [UInt8], contentType: String?) -> WebhookReply {
+package enum ConversionEndpoint {
+    package static func convert(body: [UInt8], contentType: String?) -> WebhookReply {
         convert(body: body, contentType: contentType, release: DeferredRelease.shared)
     }
 

@@ -8,13 +8,13 @@ import Threads
 import JSON
 import RayAPI
 
-public enum ConversionResponseWriter {
+package enum ConversionResponseWriter {
     /// Reviews with fewer objects are converted on the calling thread: below this a review takes
     /// well under a millisecond and a thread start-up would eat most of the gain.
-    public static let parallelObjectThreshold = 64
+    package static let parallelObjectThreshold = 64
 
     /// How many threads convert a big review by default: one per online processor (capped).
-    public static var defaultParts: Int { ParallelMap.processorCount }
+    package static var defaultParts: Int { ParallelMap.processorCount }
 
     /// What a piece produced: its bytes and the first object of its run that failed.
     ///
@@ -33,7 +33,7 @@ public enum ConversionResponseWriter {
     /// The response to `request`, serialized. `capacity` is a size hint for the whole response;
     /// `parts` how many threads share the work (1 for the calling thread only; default one per
     /// online processor); reviews under `parallelObjectThreshold` objects always use one.
-    public static func write(_ request: ConversionReviewRequest, reservingCapacity capacity: Int,
+    package static func write(_ request: ConversionReviewRequest, reservingCapacity capacity: Int,
                              parts: Int? = nil) -> [UInt8] {
         let threads = partCount(request.objects.count, parts)
         let ranges = ParallelMap.ranges(total: request.objects.count, count: pieceCount(request.objects.count, threads: threads))

@@ -6,28 +6,28 @@ import JSON
 import RayAPI
 
 /// A ConversionReview request as read from the wire.
-public struct ConversionReviewRequest: Sendable, Equatable {
+package struct ConversionReviewRequest: Sendable, Equatable {
     /// The review's own apiVersion, echoed in the response.
-    public var apiVersion: String
-    public var uid: JSONValue
-    public var desiredAPIVersion: String
-    public var objects: [JSONValue]
+    package var apiVersion: String
+    package var uid: JSONValue
+    package var desiredAPIVersion: String
+    package var objects: [JSONValue]
 }
 
 /// Why a body is not a ConversionReview (an HTTP 400).
-public struct ConversionReviewError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ConversionReviewError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
-public enum ConversionReview {
+package enum ConversionReview {
     /// Review versions we answer: the API server sends `v1` (apiextensions.k8s.io/v1 CRDs require it).
-    public static let apiVersions = ["apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1"]
-    public static let kind = "ConversionReview"
+    package static let apiVersions = ["apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1"]
+    package static let kind = "ConversionReview"
 
     /// Reads a parsed body as a ConversionReview request.
-    public static func request(from body: JSONValue) throws(ConversionReviewError) -> ConversionReviewRequest {
+    package static func request(from body: JSONValue) throws(ConversionReviewError) -> ConversionReviewRequest {
         guard case .object(let review) = body else {
             throw ConversionReviewError("expected a ConversionReview object, got a JSON \(body.typeName)")
         }
@@ -53,7 +53,7 @@ public enum ConversionReview {
     }
 
     /// The response review: every object converted, or a Failure naming the first that is not.
-    public static func respond(to request: ConversionReviewRequest) -> JSONValue {
+    package static func respond(to request: ConversionReviewRequest) -> JSONValue {
         var converted: [JSONValue] = []
         converted.reserveCapacity(request.objects.count)
         for (index, object) in request.objects.enumerated() {
@@ -94,7 +94,7 @@ public enum ConversionReview {
     }
 
     /// `Kind namespace/name` of an object for messages (`RayCluster default/raycluster-sample`).
-    public static func objectName(_ object: JSONValue) -> String {
+    package static func objectName(_ object: JSONValue) -> String {
         let kind = object["kind"]?.stringValue ?? "object"
         let name = object["metadata"]?["name"]?.stringValue ?? object["metadata"]?["generateName"]?.stringValue ?? "<unnamed>"
         if let namespace = object["metadata"]?["namespace"]?.stringValue, !namespace.isEmpty {

@@ -6,20 +6,20 @@ import JSON
 import RayAPI
 
 /// The result of a `convert` run: what to print and the exit status.
-public struct ManifestConversionReport: Sendable, Equatable {
-    public var stdout: String
-    public var stderr: String
+package struct ManifestConversionReport: Sendable, Equatable {
+    package var stdout: String
+    package var stderr: String
     /// 0 converted; 2 unreadable input, an object that is not convertible, or a usage error.
-    public var exitCode: Int32
+    package var exitCode: Int32
 }
 
-public enum ManifestConversion {
-    public enum OutputFormat: String, Sendable, CaseIterable {
+package enum ManifestConversion {
+    package enum OutputFormat: String, Sendable, CaseIterable {
         case yaml, json
     }
 
     /// Converts every RayCluster in `sources` to `outputVersion`; nothing is printed on failure.
-    public static func convert(_ sources: [ManifestSource], to outputVersion: String, format: OutputFormat) -> ManifestConversionReport {
+    package static func convert(_ sources: [ManifestSource], to outputVersion: String, format: OutputFormat) -> ManifestConversionReport {
         guard RayAPIGroup.servedAPIVersions.contains(outputVersion) else {
             return failure("error: --output-version \(JSONValue.string(outputVersion).jsonString) is not served; expected ray.io/v1 or ray.io/v1alpha1")
         }

@@ -6,25 +6,25 @@
 import JSON
 import RayAPI
 
-public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ConversionError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// Lossless conversion between `ray.io/v1alpha1` and `ray.io/v1`.
-public enum RayClusterConverter {
+package enum RayClusterConverter {
     /// Largest own annotation value kept (guarded) across a conversion: annotations of an object
     /// total at most 256 KiB, so nested guards must not grow without end.
     static let maxGuardedAnnotationBytes = 64 << 10
 
     /// Kubernetes' limit on the total size of an object's annotations (keys and values), which the
     /// API server checks on converted objects too (apimachinery TotalAnnotationSizeLimitB).
-    public static let maxTotalAnnotationBytes = 256 << 10
+    package static let maxTotalAnnotationBytes = 256 << 10
 
     /// Converts one RayCluster object to `apiVersion` (`ray.io/v1` or `ray.io/v1alpha1`). An object
     /// already at that version is returned unchanged.
-    public static func convert(_ object: JSONValue, to apiVersion: String) throws(ConversionError) -> JSONValue {
+    package static func convert(_ object: JSONValue, to apiVersion: String) throws(ConversionError) -> JSONValue {
         guard case .object(var root) = object else {
             throw ConversionError("expected a RayCluster object, got a JSON \(object.typeName)")
         }

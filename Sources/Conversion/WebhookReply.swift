@@ -4,12 +4,12 @@ import JSON
 /// (module Webhook) sends it as is; the endpoints never see sockets. Conversion is the lowest
 /// module with an endpoint, so the reply, the one `Status` body and the one media-type rule of
 /// every webhook endpoint (admission ones included) live here.
-public struct WebhookReply: Sendable, Equatable {
-    public var status: Int
-    public var body: [UInt8]
-    public var contentType: String
+package struct WebhookReply: Sendable, Equatable {
+    package var status: Int
+    package var body: [UInt8]
+    package var contentType: String
 
-    public init(status: Int, body: [UInt8], contentType: String = WebhookMediaType.json) {
+    package init(status: Int, body: [UInt8], contentType: String = WebhookMediaType.json) {
         self.status = status
         self.body = body
         self.contentType = contentType
@@ -17,12 +17,12 @@ public struct WebhookReply: Sendable, Equatable {
 
     /// A `kind: Status` failure (HTTP 400, 415…): the API server's client decodes a Status from a
     /// non-2xx body and shows its message.
-    public static func failure(code: Int, reason: String, message: String) -> WebhookReply {
+    package static func failure(code: Int, reason: String, message: String) -> WebhookReply {
         WebhookReply(status: code, body: failureBody(code: code, reason: reason, message: message))
     }
 
     /// The bytes of a `kind: Status` failure.
-    public static func failureBody(code: Int, reason: String, message: String) -> [UInt8] {
+    package static func failureBody(code: Int, reason: String, message: String) -> [UInt8] {
         var status = JSONObject()
         status["kind"] = .string("Status")
         status["apiVersion"] = .string("v1")
@@ -34,7 +34,7 @@ public struct WebhookReply: Sendable, Equatable {
         return JSONValue.object(status).serialized()
     }
 
-    public static func badRequest(_ message: String) -> WebhookReply {
+    package static func badRequest(_ message: String) -> WebhookReply {
         failure(code: 400, reason: "BadRequest", message: message)
     }
 }
@@ -42,11 +42,11 @@ public struct WebhookReply: Sendable, Equatable {
 /// The media type every webhook endpoint takes and answers: JSON. The server's routes declare it
 /// (refusing other bodies before reading them), and the endpoints check it again because they are
 /// also called directly (tests, benchmarks), with the same rule and the same message.
-public enum WebhookMediaType {
-    public static let json = "application/json"
+package enum WebhookMediaType {
+    package static let json = "application/json"
 
     /// `application/json`, with any parameters (`; charset=utf-8`), any case, spaces around.
-    public static func isJSON(_ contentType: String?) -> Bool {
+    package static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         // Compared byte by byte, without the splitting, trimming and lowercasing copies: it runs
         // for every review.
@@ -62,12 +62,12 @@ public enum WebhookMediaType {
     }
 
     /// The one refusal message, also used by the HTTP server's route check.
-    public static func refusalMessage(_ contentType: String?) -> String {
+    package static func refusalMessage(_ contentType: String?) -> String {
         "Content-Type must be \(json), got \(contentType.map { "\"\($0)\"" } ?? "none")"
     }
 
     /// 415 with a Status body.
-    public static func refusal(_ contentType: String?) -> WebhookReply {
+    package static func refusal(_ contentType: String?) -> WebhookReply {
         WebhookReply.failure(code: 415, reason: "UnsupportedMediaType", message: refusalMessage(contentType))
     }
 }

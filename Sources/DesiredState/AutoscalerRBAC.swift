@@ -18,7 +18,7 @@ import JSON
 import RayAPI
 
 /// The three kinds of objects made for the autoscaler.
-public enum AutoscalerObjectKind: String, Sendable, Equatable, CaseIterable {
+package enum AutoscalerObjectKind: String, Sendable, Equatable, CaseIterable {
     case serviceAccount = "ServiceAccount"
     case role = "Role"
     case roleBinding = "RoleBinding"
@@ -26,12 +26,12 @@ public enum AutoscalerObjectKind: String, Sendable, Equatable, CaseIterable {
 
 /// Names of the autoscaler's objects that exist in the cluster's namespace, as far as the caller
 /// knows (its caches of what it made, and what it found made by others).
-public struct ExistingAutoscalerObjects: Sendable, Equatable {
-    public var serviceAccounts: Set<String>
-    public var roles: Set<String>
-    public var roleBindings: Set<String>
+package struct ExistingAutoscalerObjects: Sendable, Equatable {
+    package var serviceAccounts: Set<String>
+    package var roles: Set<String>
+    package var roleBindings: Set<String>
 
-    public init(serviceAccounts: Set<String> = [], roles: Set<String> = [], roleBindings: Set<String> = []) {
+    package init(serviceAccounts: Set<String> = [], roles: Set<String> = [], roleBindings: Set<String> = []) {
         self.serviceAccounts = serviceAccounts
         self.roles = roles
         self.roleBindings = roleBindings

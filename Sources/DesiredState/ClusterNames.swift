@@ -15,18 +15,18 @@ import JSON
 import RayAPI
 
 /// The names derived from one RayCluster.
-public struct ClusterNames: Sendable, Equatable {
+package struct ClusterNames: Sendable, Equatable {
     /// `metadata.name` of the RayCluster.
-    public let cluster: String
+    package let cluster: String
     /// `metadata.namespace` of the RayCluster ("default" when absent, as kubectl assumes).
-    public let namespace: String
+    package let namespace: String
     /// The head group's name: `headgroup`, or the v1alpha1 head extension's `groupName`.
-    public let headGroupName: String
+    package let headGroupName: String
     /// The head Service's name.
-    public let headServiceName: String
+    package let headServiceName: String
 
     /// Reads the names from a RayCluster object; fails when it has no usable `metadata.name`.
-    public init(cluster object: JSONValue) throws(DesiredStateError) {
+    package init(cluster object: JSONValue) throws(DesiredStateError) {
         let view = RayCluster(object)
         guard let name = view.name, !name.isEmpty else {
             throw DesiredStateError("the RayCluster has no metadata.name")
@@ -42,22 +42,22 @@ public struct ClusterNames: Sendable, Equatable {
     }
 
     /// The one head pod: `<cluster>-<headGroup>-head-0`.
-    public var headPodName: String {
+    package var headPodName: String {
         RayNaming.podName(cluster: cluster, group: headGroupName.lowercased(), type: .head, index: 0)
     }
 
     /// A worker pod: `<cluster>-<group>-worker-<index>`.
-    public func workerPodName(group: String, index: Int) -> String {
+    package func workerPodName(group: String, index: Int) -> String {
         RayNaming.podName(cluster: cluster, group: group.lowercased(), type: .worker, index: index)
     }
 
     /// The index in a worker pod name of `group`; nil when the name is not one this operator gives.
-    public func workerPodIndex(_ podName: String, group: String) -> Int? {
+    package func workerPodIndex(_ podName: String, group: String) -> Int? {
         RayNaming.podIndex(of: podName, cluster: cluster, group: group.lowercased(), type: .worker)
     }
 
     /// Fully qualified name of the head Service: `<service>.<namespace>.svc.<domain>`.
-    public func headServiceFQDN(clusterDomain: String) -> String {
+    package func headServiceFQDN(clusterDomain: String) -> String {
         "\(headServiceName).\(namespace).svc.\(clusterDomain)"
     }
 }

@@ -10,14 +10,14 @@ import JSON
 import RayAPI
 
 /// The API version a RayCluster's spec was written through.
-public enum ClusterOrigin: String, Sendable, Equatable {
+package enum ClusterOrigin: String, Sendable, Equatable {
     /// KubeRay's API (or no conversion data).
     case v1
     /// The original Ray operator's API.
     case v1alpha1
 
     /// Reads the conversion data annotation of a stored object.
-    public init(cluster object: JSONValue) {
+    package init(cluster object: JSONValue) {
         guard let text = object["metadata"]?["annotations"]?[RayAnnotation.conversionData]?.stringValue,
               let data = try? JSONValue.parse(text),
               data["apiVersion"]?.stringValue == RayAPIGroup.v1alpha1 else {

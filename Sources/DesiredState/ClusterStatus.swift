@@ -34,19 +34,19 @@ import JSON
 import RayAPI
 
 /// The status subresource of a RayCluster.
-public enum ClusterStatus {
-    public static let provisioningMessage = "RayCluster Pods are being provisioned for first time"
-    public static let provisionedMessage = "All Ray Pods are ready for the first time"
-    public static let suspendedMessage = "RayCluster has been suspended"
-    public static let headPodNotFoundMessage = "Head Pod not found"
-    public static let suspendingMessage = "spec.suspend is true: every Pod is being deleted"
-    public static let allPodsDeletedMessage = "every Pod is deleted"
-    public static let suspendedConditionMessage = "spec.suspend is true and no Pod remains"
-    public static let resumedMessage = "spec.suspend is no longer true"
+package enum ClusterStatus {
+    package static let provisioningMessage = "RayCluster Pods are being provisioned for first time"
+    package static let provisionedMessage = "All Ray Pods are ready for the first time"
+    package static let suspendedMessage = "RayCluster has been suspended"
+    package static let headPodNotFoundMessage = "Head Pod not found"
+    package static let suspendingMessage = "spec.suspend is true: every Pod is being deleted"
+    package static let allPodsDeletedMessage = "every Pod is deleted"
+    package static let suspendedConditionMessage = "spec.suspend is true and no Pod remains"
+    package static let resumedMessage = "spec.suspend is no longer true"
 
     /// The new `status` object. `pods` and `headService` follow the planner's input contract
     /// (children by label and owner UID); `now` is an RFC 3339 time ("2025-01-02T03:04:05Z").
-    public static func compute(cluster: JSONValue, pods: [JSONValue], headService: JSONValue?,
+    package static func compute(cluster: JSONValue, pods: [JSONValue], headService: JSONValue?,
                                reconcileError: ReconcileError?, now: String) -> JSONValue {
         let view = RayCluster(cluster)
         let spec = view.spec
@@ -176,7 +176,7 @@ public enum ClusterStatus {
     }
 
     /// Whether `new` differs from `old` in anything but lastUpdateTime.
-    public static func needsWrite(old: JSONValue?, new: JSONValue) -> Bool {
+    package static func needsWrite(old: JSONValue?, new: JSONValue) -> Bool {
         guard case .object(var before)? = old, case .object(var after) = new else { return old != new }
         before["lastUpdateTime"] = nil
         after["lastUpdateTime"] = nil

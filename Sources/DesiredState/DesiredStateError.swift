@@ -3,8 +3,8 @@
 // that it can go into an Event and a log line as it is.
 
 /// A RayCluster cannot be turned into pods or a Service.
-public struct DesiredStateError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct DesiredStateError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

@@ -2,27 +2,27 @@
 // defaults written once. Every builder and the planner read them from here.
 
 /// Operator settings that change what is built (not per cluster).
-public struct DesiredStateOptions: Sendable, Equatable {
+package struct DesiredStateOptions: Sendable, Equatable {
     /// DNS suffix of in-cluster names: the head's address is `<service>.<namespace>.svc.<domain>`
     /// (KubeRay reads `CLUSTER_DOMAIN`).
-    public var clusterDomain: String
+    package var clusterDomain: String
     /// Add liveness and readiness probes to Ray containers that have none (KubeRay's
     /// `ENABLE_PROBES_INJECTION`, on by default).
-    public var injectProbes: Bool
+    package var injectProbes: Bool
     /// Give worker pods of `ray.io/v1` clusters the `wait-gcs-ready` init container (KubeRay's
     /// `ENABLE_INIT_CONTAINER_INJECTION`, on by default).
-    public var injectWaitGCSReady: Bool
+    package var injectWaitGCSReady: Bool
     /// Make a ClusterIP head Service with a cluster IP instead of headless (KubeRay's
     /// `ENABLE_RAY_HEAD_CLUSTER_IP_SERVICE`, off by default).
-    public var headServiceWithClusterIP: Bool
+    package var headServiceWithClusterIP: Bool
     /// Most pods one pass creates for one worker group. A group may ask for up to 2^31-1 replicas;
     /// the plan holds the full objects it creates, so each pass is bounded and the next pass (the
     /// plan says it is incomplete) continues. 500 is the ReplicaSet controller's burst per sync.
-    public var maxPodCreatesPerGroup: Int
+    package var maxPodCreatesPerGroup: Int
     /// Values of `spec.managedBy` that mean "this operator" (absent always does).
-    public var managedByValues: [String]
+    package var managedByValues: [String]
 
-    public init(clusterDomain: String = "cluster.local", injectProbes: Bool = true, injectWaitGCSReady: Bool = true,
+    package init(clusterDomain: String = "cluster.local", injectProbes: Bool = true, injectWaitGCSReady: Bool = true,
                 headServiceWithClusterIP: Bool = false, maxPodCreatesPerGroup: Int = 500,
                 managedByValues: [String] = [DesiredStateOptions.kuberayManagedBy]) {
         self.clusterDomain = clusterDomain
@@ -35,5 +35,5 @@ public struct DesiredStateOptions: Sendable, Equatable {
 
     /// The `spec.managedBy` value KubeRay's operator answers to (the CRD allows only it and
     /// MultiKueue's); we serve the same API, so we answer to it too.
-    public static let kuberayManagedBy = "ray.io/kuberay-operator"
+    package static let kuberayManagedBy = "ray.io/kuberay-operator"
 }

@@ -21,14 +21,14 @@ import JSON
 import RayAPI
 
 /// Builder of the head Service.
-public enum HeadServiceBuilder {
+package enum HeadServiceBuilder {
     /// Ports of the head Service when the head container declares none.
-    public static let defaultPorts: [(name: String, port: Int64)] = [
+    package static let defaultPorts: [(name: String, port: Int64)] = [
         ("client", 10001), ("dashboard", 8265), ("gcs-server", 6379), ("metrics", 8080), ("serve", 8000),
     ]
 
     /// The head Service of `cluster`.
-    public static func headService(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
+    package static func headService(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
         try headService(ClusterFacts(cluster: cluster, options: options))
     }
 

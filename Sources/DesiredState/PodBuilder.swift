@@ -24,7 +24,7 @@ import JSON
 import RayAPI
 
 /// Builders of the pods of a RayCluster.
-public enum PodBuilder {
+package enum PodBuilder {
     /// Volume and mount of the object store's shared memory.
     static let sharedMemoryVolume = "shared-mem"
     static let sharedMemoryPath = "/dev/shm"
@@ -33,12 +33,12 @@ public enum PodBuilder {
     static let waitGCSReadyName = "wait-gcs-ready"
 
     /// The head pod `<cluster>-<headGroup>-head-0`.
-    public static func headPod(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
+    package static func headPod(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
         try headPod(ClusterFacts(cluster: cluster, options: options))
     }
 
     /// The worker pod `<cluster>-<group>-worker-<index>` of the worker group named `group`.
-    public static func workerPod(cluster: JSONValue, group: String, index: Int,
+    package static func workerPod(cluster: JSONValue, group: String, index: Int,
                                  options: DesiredStateOptions = DesiredStateOptions()) throws(DesiredStateError) -> JSONValue {
         let facts = try ClusterFacts(cluster: cluster, options: options)
         guard let spec = facts.workerGroups.first(where: { ($0.groupName ?? "") == group }) else {

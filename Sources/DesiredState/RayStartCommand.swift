@@ -20,18 +20,18 @@ import JSON
 import RayAPI
 
 /// KubeRay's `ray start` parameters and their rendering.
-public enum RayStartCommand {
+package enum RayStartCommand {
     /// Port of the metrics exporter, on the Ray container and the head Service.
-    public static let defaultMetricsPort: Int64 = 8080
+    package static let defaultMetricsPort: Int64 = 8080
     /// Port of the dashboard agent, which the probes ask.
-    public static let defaultDashboardAgentPort: Int64 = 52365
+    package static let defaultDashboardAgentPort: Int64 = 52365
     /// Port of the dashboard on the head.
-    public static let defaultDashboardPort: Int64 = 8265
+    package static let defaultDashboardPort: Int64 = 8265
     /// Keys rendered `--key=value` even when the value is true or false.
-    public static let alwaysKeyValue: Set<String> = ["log-color", "include-dashboard", "include-log-monitor"]
+    package static let alwaysKeyValue: Set<String> = ["log-color", "include-dashboard", "include-log-monitor"]
 
     /// `ray start …` for the given parameters (already completed).
-    public static func render(type: RayNodeType, params: [String: String]) -> String {
+    package static func render(type: RayNodeType, params: [String: String]) -> String {
         var command = type == .head ? "ray start --head " : "ray start "
         for key in params.keys.sorted() {
             guard let value = params[key] else { continue }

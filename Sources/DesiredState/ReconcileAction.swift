@@ -14,28 +14,28 @@ import JSON
 import RayAPI
 
 /// An error of a reconcile pass, as the status reports it.
-public struct ReconcileError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct ReconcileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Reason of the `ReplicaFailure` condition (`FailedCreateWorkerPod`, …); nil for errors that
     /// do not set that condition (too many head pods, an unhealthy pod deleted…).
-    public var replicaFailureReason: String?
-    public var message: String
+    package var replicaFailureReason: String?
+    package var message: String
 
-    public init(replicaFailureReason: String? = nil, message: String) {
+    package init(replicaFailureReason: String? = nil, message: String) {
         self.replicaFailureReason = replicaFailureReason
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// An Event to record on the RayCluster.
-public struct PlannedEvent: Sendable, Equatable {
+package struct PlannedEvent: Sendable, Equatable {
     /// `Normal` or `Warning`.
-    public var type: String
-    public var reason: String
-    public var message: String
+    package var type: String
+    package var reason: String
+    package var message: String
 
-    public init(type: String, reason: String, message: String) {
+    package init(type: String, reason: String, message: String) {
         self.type = type
         self.reason = reason
         self.message = message
@@ -43,22 +43,22 @@ public struct PlannedEvent: Sendable, Equatable {
 }
 
 /// A pod to create.
-public struct PodCreation: Sendable, Equatable {
-    public var name: String
-    public var nodeType: RayNodeType
+package struct PodCreation: Sendable, Equatable {
+    package var name: String
+    package var nodeType: RayNodeType
     /// Group name (the head group's for the head).
-    public var group: String
+    package var group: String
     /// Index in the group (0 for the head).
-    public var index: Int
+    package var index: Int
     /// Place of the pod in its multi-host replica (0 for the head and single-host workers): the
     /// caller does not stop a bounded pass before the later hosts of a replica it started.
     package var hostIndex: Int = 0
     /// The complete Pod object.
-    public var object: JSONValue
+    package var object: JSONValue
 }
 
 /// Why a pod is deleted.
-public enum PodDeletionReason: String, Sendable, Equatable {
+package enum PodDeletionReason: String, Sendable, Equatable {
     /// Failed, Succeeded, or its Ray container terminated for good.
     case unhealthy = "Unhealthy"
     /// Named in the group's `scaleStrategy.workersToDelete`.
@@ -74,27 +74,27 @@ public enum PodDeletionReason: String, Sendable, Equatable {
 }
 
 /// A pod to delete.
-public struct PodDeletion: Sendable, Equatable {
-    public var name: String
+package struct PodDeletion: Sendable, Equatable {
+    package var name: String
     /// Precondition of the delete; nil only when the cached pod carries no UID.
-    public var uid: String?
-    public var nodeType: RayNodeType
-    public var group: String
-    public var reason: PodDeletionReason
+    package var uid: String?
+    package var nodeType: RayNodeType
+    package var group: String
+    package var reason: PodDeletionReason
     /// Why, in words (goes into the Event).
-    public var detail: String
+    package var detail: String
 }
 
 /// A ServiceAccount, Role or RoleBinding of the autoscaler to create.
-public struct AutoscalerObjectCreation: Sendable, Equatable {
-    public var kind: AutoscalerObjectKind
-    public var name: String
+package struct AutoscalerObjectCreation: Sendable, Equatable {
+    package var kind: AutoscalerObjectKind
+    package var name: String
     /// The complete object.
-    public var object: JSONValue
+    package var object: JSONValue
 }
 
 /// One API call of a plan.
-public enum ReconcileAction: Sendable, Equatable {
+package enum ReconcileAction: Sendable, Equatable {
     case createAutoscalerObject(AutoscalerObjectCreation)
     case createService(name: String, object: JSONValue)
     /// Delete a Service this operator made and no longer wants (the headless worker Service once
@@ -106,7 +106,7 @@ public enum ReconcileAction: Sendable, Equatable {
     case deleteAllPods(labelSelector: String)
 
     /// Name of the object the action is about (the selector for `deleteAllPods`).
-    public var objectName: String {
+    package var objectName: String {
         switch self {
         case .createAutoscalerObject(let creation): return creation.name
         case .createService(let name, _): return name
@@ -125,7 +125,7 @@ public enum ReconcileAction: Sendable, Equatable {
     }
 
     /// The Normal Event to emit once the call succeeded (not after AlreadyExists / NotFound).
-    public func successEvent(namespace: String) -> PlannedEvent {
+    package func successEvent(namespace: String) -> PlannedEvent {
         switch self {
         case .createAutoscalerObject(let creation):
             return PlannedEvent(type: "Normal", reason: "Created\(creation.kind.rawValue)",
@@ -149,7 +149,7 @@ public enum ReconcileAction: Sendable, Equatable {
     }
 
     /// The Warning Event to emit when the call failed with `error`.
-    public func failureEvent(namespace: String, error: String) -> PlannedEvent {
+    package func failureEvent(namespace: String, error: String) -> PlannedEvent {
         let reason: String
         let what: String
         switch self {
@@ -167,7 +167,7 @@ public enum ReconcileAction: Sendable, Equatable {
     }
 
     /// The reconcile error to report when the call failed with `error`.
-    public func failure(namespace: String, error: String) -> ReconcileError {
+    package func failure(namespace: String, error: String) -> ReconcileError {
         let reason: String?
         switch self {
         case .createAutoscalerObject, .createService, .deleteService: reason = nil

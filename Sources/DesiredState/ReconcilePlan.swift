@@ -38,9 +38,9 @@ import JSON
 import RayAPI
 
 /// What one reconcile pass of a RayCluster should do.
-public struct ReconcilePlan: Sendable, Equatable {
+package struct ReconcilePlan: Sendable, Equatable {
     /// Where the cluster stands.
-    public enum Phase: String, Sendable, Equatable {
+    package enum Phase: String, Sendable, Equatable {
         /// `spec.managedBy` names another controller: no writes at all.
         case skipped
         /// Nothing can be built from the spec (`error` says why): emit a Warning Event, write no
@@ -59,18 +59,18 @@ public struct ReconcilePlan: Sendable, Equatable {
         case active
     }
 
-    public var phase: Phase
+    package var phase: Phase
     /// The calls to make, in order; stop at the first that fails.
-    public var actions: [ReconcileAction]
+    package var actions: [ReconcileAction]
     /// Events to record on the RayCluster whatever the actions do.
     package var events: [PlannedEvent]
     /// An error to report after the actions ran (status `ReplicaFailure`/log) and requeue with
     /// backoff; nil when the pass is clean.
-    public var error: ReconcileError?
+    package var error: ReconcileError?
     /// Some group wanted more pods than one pass creates: requeue at once.
-    public var incomplete: Bool
+    package var incomplete: Bool
 
-    public init(phase: Phase, actions: [ReconcileAction] = [], events: [PlannedEvent] = [], error: ReconcileError? = nil,
+    package init(phase: Phase, actions: [ReconcileAction] = [], events: [PlannedEvent] = [], error: ReconcileError? = nil,
                 incomplete: Bool = false) {
         self.phase = phase
         self.actions = actions
@@ -80,10 +80,10 @@ public struct ReconcilePlan: Sendable, Equatable {
     }
 
     /// The next pass depends on the status this pass writes.
-    public var requeueAfterStatusWrite: Bool { phase == .suspendRequested }
+    package var requeueAfterStatusWrite: Bool { phase == .suspendRequested }
 
     /// Whether `spec.managedBy` lets this operator act on the cluster.
-    public static func isManagedHere(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) -> Bool {
+    package static func isManagedHere(cluster: JSONValue, options: DesiredStateOptions = DesiredStateOptions()) -> Bool {
         guard let managedBy = cluster["spec"]?["managedBy"], managedBy != .null else { return true }
         guard let value = managedBy.stringValue else { return false }
         return options.managedByValues.contains(value)
@@ -91,7 +91,7 @@ public struct ReconcilePlan: Sendable, Equatable {
 
     /// The plan for one pass. See the file header for the order and the input contract;
     /// `autoscalerObjects` names the autoscaler's objects that exist in the cluster's namespace.
-    public static func make(cluster: JSONValue, pods: [JSONValue], services: [JSONValue],
+    package static func make(cluster: JSONValue, pods: [JSONValue], services: [JSONValue],
                             autoscalerObjects: ExistingAutoscalerObjects = ExistingAutoscalerObjects(),
                             options: DesiredStateOptions = DesiredStateOptions()) -> ReconcilePlan {
         guard isManagedHere(cluster: cluster, options: options) else { return ReconcilePlan(phase: .skipped) }

@@ -9,13 +9,13 @@
 // The declared size of a chunk is checked against maxBodyBytes before its data is read (413), and
 // nothing is allocated ahead of the bytes actually received.
 
-public struct ChunkedDecoder: Sendable {
+package struct ChunkedDecoder: Sendable {
     /// Largest decoded body (413 beyond).
-    public let maxBodyBytes: Int
+    package let maxBodyBytes: Int
     /// Longest chunk-size line, extensions included (400 beyond).
-    public static let maxChunkLineBytes = 4096
+    package static let maxChunkLineBytes = 4096
     /// Largest trailer section (431 beyond).
-    public static let maxTrailerBytes = 16 * 1024
+    package static let maxTrailerBytes = 16 * 1024
 
     enum State: Sendable, Equatable {
         case size                   // reading hex digits
@@ -39,18 +39,18 @@ public struct ChunkedDecoder: Sendable {
     var lineBytes = 0
     var trailerBytes = 0
     /// Decoded body bytes so far.
-    public private(set) var bodyBytes = 0
+    package private(set) var bodyBytes = 0
 
-    public init(maxBodyBytes: Int) {
+    package init(maxBodyBytes: Int) {
         self.maxBodyBytes = max(0, maxBodyBytes)
     }
 
     /// Whether the final chunk and trailers have been read.
-    public var isDone: Bool { state == .done }
+    package var isDone: Bool { state == .done }
 
     /// Decodes from `bytes`, appending data to `body`. Returns how many input bytes were used (all
     /// of them unless the body ended inside this buffer) and whether the body is complete.
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer, into body: inout [UInt8]) throws(HTTPParseError) -> (consumed: Int, done: Bool) {
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer, into body: inout [UInt8]) throws(HTTPParseError) -> (consumed: Int, done: Bool) {
         if case .failed(let error) = state { throw error }
         var index = 0
         let count = bytes.count

@@ -3,7 +3,7 @@
 // allocations instead of 40 Strings; Strings are made only when a caller asks for a value.
 
 /// Ordered header fields of one HTTP message. Lookup by name is ASCII case-insensitive.
-public struct HTTPHeaders: Sendable, Sequence {
+package struct HTTPHeaders: Sendable, Sequence {
     /// Offsets of one field inside `storage` (half-open ranges).
     struct Field: Sendable {
         var nameStart: Int
@@ -16,13 +16,13 @@ public struct HTTPHeaders: Sendable, Sequence {
     var fields: [Field]
 
     /// An empty header list.
-    public init() {
+    package init() {
         storage = []
         fields = []
     }
 
     /// Headers from (name, value) pairs, in order (for tests and for building requests by hand).
-    public init(_ pairs: [(String, String)]) {
+    package init(_ pairs: [(String, String)]) {
         self.init()
         for (name, value) in pairs { append(name: name, value: value) }
     }
@@ -34,7 +34,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// Adds a field at the end.
-    public mutating func append(name: String, value: String) {
+    package mutating func append(name: String, value: String) {
         let nameStart = storage.count
         storage.append(contentsOf: name.utf8)
         let nameEnd = storage.count
@@ -43,16 +43,16 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// Number of fields (repeated names count once per line).
-    public var count: Int { fields.count }
+    package var count: Int { fields.count }
 
     /// The value of the first field called `name` (case-insensitive), or nil.
-    public subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         guard let index = firstIndex(of: name) else { return nil }
         return value(at: index)
     }
 
     /// Every value of the fields called `name` (case-insensitive), in order.
-    public func values(_ name: String) -> [String] {
+    package func values(_ name: String) -> [String] {
         var result: [String] = []
         for index in fields.indices where nameMatches(index, name) {
             result.append(value(at: index))
@@ -61,14 +61,14 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     /// Whether a field called `name` is present.
-    public func contains(_ name: String) -> Bool { firstIndex(of: name) != nil }
+    package func contains(_ name: String) -> Bool { firstIndex(of: name) != nil }
 
-    public func makeIterator() -> Iterator { Iterator(headers: self, index: 0) }
+    package func makeIterator() -> Iterator { Iterator(headers: self, index: 0) }
 
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         let headers: HTTPHeaders
         var index: Int
-        public mutating func next() -> (name: String, value: String)? {
+        package mutating func next() -> (name: String, value: String)? {
             guard index < headers.fields.count else { return nil }
             defer { index &+= 1 }
             return (headers.name(at: index), headers.value(at: index))

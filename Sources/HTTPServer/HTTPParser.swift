@@ -23,32 +23,32 @@ import Darwin
 #endif
 
 /// Limits applied while parsing a request head. Every one is a named, configurable setting.
-public struct HTTPLimits: Sendable {
+package struct HTTPLimits: Sendable {
     /// Bytes of the whole head: request line, header fields and the blank line. Default 32 KiB.
-    public var maxHeaderBytes: Int
+    package var maxHeaderBytes: Int
     /// Number of header fields. Default 100.
-    public var maxHeaderCount: Int
+    package var maxHeaderCount: Int
     /// RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field gets 400. Default true.
-    public var requireHostHeader: Bool
+    package var requireHostHeader: Bool
 
-    public init(maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100) {
+    package init(maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.requireHostHeader = true
     }
 
-    public init(maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100, requireHostHeader: Bool) {
+    package init(maxHeaderBytes: Int = 32 * 1024, maxHeaderCount: Int = 100, requireHostHeader: Bool) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount
         self.requireHostHeader = requireHostHeader
     }
 }
 
-public enum HTTPMethod: Sendable, Equatable {
+package enum HTTPMethod: Sendable, Equatable {
     case get, post, put, delete, head, options, patch, other(String)
 
     /// The method token as sent on the wire.
-    public var name: String {
+    package var name: String {
         switch self {
         case .get: return "GET"
         case .post: return "POST"
@@ -62,7 +62,7 @@ public enum HTTPMethod: Sendable, Equatable {
     }
 
     /// Methods are case-sensitive (RFC 9110 §9.1): "get" is `.other("get")`.
-    public init(_ token: String) {
+    package init(_ token: String) {
         switch token {
         case "GET": self = .get
         case "POST": self = .post
@@ -76,32 +76,32 @@ public enum HTTPMethod: Sendable, Equatable {
     }
 }
 
-public struct HTTPVersion: Sendable, Equatable {
-    public var major: Int
-    public var minor: Int
-    public init(major: Int, minor: Int) {
+package struct HTTPVersion: Sendable, Equatable {
+    package var major: Int
+    package var minor: Int
+    package init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
     }
-    public static let http10 = HTTPVersion(major: 1, minor: 0)
-    public static let http11 = HTTPVersion(major: 1, minor: 1)
+    package static let http10 = HTTPVersion(major: 1, minor: 0)
+    package static let http11 = HTTPVersion(major: 1, minor: 1)
 }
 
-public struct HTTPRequestHead: Sendable {
-    public var method: HTTPMethod
-    public var target: String
-    public var version: HTTPVersion
-    public var headers: HTTPHeaders
+package struct HTTPRequestHead: Sendable {
+    package var method: HTTPMethod
+    package var target: String
+    package var version: HTTPVersion
+    package var headers: HTTPHeaders
     /// The declared body length, nil when absent (a chunked request has nil here).
-    public var contentLength: Int?
+    package var contentLength: Int?
     /// `Transfer-Encoding: chunked` (exactly that coding).
-    public var isChunked: Bool
+    package var isChunked: Bool
     /// HTTP/1.1: true unless `Connection: close`; HTTP/1.0: false unless `Connection: keep-alive`.
-    public var keepAlive: Bool
+    package var keepAlive: Bool
     /// `Expect: 100-continue` on an HTTP/1.1 request.
-    public var expectsContinue: Bool
+    package var expectsContinue: Bool
 
-    public init(method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = HTTPHeaders(),
+    package init(method: HTTPMethod, target: String, version: HTTPVersion = .http11, headers: HTTPHeaders = HTTPHeaders(),
                 contentLength: Int? = nil, isChunked: Bool = false, keepAlive: Bool = true, expectsContinue: Bool = false) {
         self.method = method
         self.target = target
@@ -115,7 +115,7 @@ public struct HTTPRequestHead: Sendable {
 
     /// The target without its query (`/convert?timeout=30s` → `/convert`) or fragment; for the
     /// absolute form (`https://host:9443/convert`, RFC 9112 §3.2.2) also without scheme and authority.
-    public var path: String {
+    package var path: String {
         var rest = Substring(target)
         let absolute = rest.utf8.first.map { asciiLower($0) == UInt8(ascii: "h") } ?? false
         for scheme in absolute ? ["http://", "https://"] : [] where rest.utf8.count > scheme.utf8.count {
@@ -138,7 +138,7 @@ public struct HTTPRequestHead: Sendable {
     }
 
     /// The query string without `?`, or nil.
-    public var query: String? {
+    package var query: String? {
         guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
         let rest = target[target.index(after: mark)...]
         if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { return String(rest[..<hash]) }
@@ -146,7 +146,7 @@ public struct HTTPRequestHead: Sendable {
     }
 
     /// The media type of Content-Type without parameters, lowercased (`application/json`), or nil.
-    public var contentType: String? {
+    package var contentType: String? {
         guard let index = headers.firstIndex(of: "content-type") else { return nil }
         var value = headers.valueBytes(index)
         if let semicolon = value.firstIndex(of: UInt8(ascii: ";")) { value = value[..<semicolon] }
@@ -157,7 +157,7 @@ public struct HTTPRequestHead: Sendable {
 
     /// Whether the media type of Content-Type (parameters aside) is `mediaType`, compared without
     /// case and without building strings (the route check runs on every request).
-    public func hasMediaType(_ mediaType: String) -> Bool {
+    package func hasMediaType(_ mediaType: String) -> Bool {
         guard let index = headers.firstIndex(of: "content-type") else { return false }
         var value = headers.valueBytes(index)
         if let semicolon = value.firstIndex(of: UInt8(ascii: ";")) { value = value[..<semicolon] }
@@ -169,16 +169,16 @@ public struct HTTPRequestHead: Sendable {
 }
 
 /// A request the server must refuse, with the status to answer and a short reason for the body.
-public struct HTTPParseError: Error, Sendable, Equatable {
-    public var status: Int
-    public var reason: String
-    public init(status: Int, reason: String) {
+package struct HTTPParseError: Error, Sendable, Equatable {
+    package var status: Int
+    package var reason: String
+    package init(status: Int, reason: String) {
         self.status = status
         self.reason = reason
     }
 }
 
-public enum HTTPParseResult: Sendable {
+package enum HTTPParseResult: Sendable {
     /// More bytes are needed (and the limit is not reached yet).
     case incomplete
     /// The head, and how many bytes of the buffer it took (the body starts right after).
@@ -186,9 +186,9 @@ public enum HTTPParseResult: Sendable {
     case failure(HTTPParseError)
 }
 
-public enum HTTPParser {
+package enum HTTPParser {
     /// Parses the request head at the start of `bytes`. Pure; never traps on any input.
-    public static func parseRequestHead(_ bytes: UnsafeRawBufferPointer, limits: HTTPLimits) -> HTTPParseResult {
+    package static func parseRequestHead(_ bytes: UnsafeRawBufferPointer, limits: HTTPLimits) -> HTTPParseResult {
         var scanner = HeadScanner(bytes: bytes, limits: limits)
         return scanner.scan()
     }

@@ -1,20 +1,20 @@
 // An HTTP/1.1 response and its wire form. The whole response (head and body) is serialized into one
 // buffer so the server can hand it to a single SSL_write, i.e. one TLS record for small answers.
 
-public struct HTTPResponse: Sendable {
-    public var status: Int
+package struct HTTPResponse: Sendable {
+    package var status: Int
     /// Extra header fields. Content-Length and Connection are written by `serialize` and ignored here.
-    public var headers: [(String, String)]
-    public var body: [UInt8]
+    package var headers: [(String, String)]
+    package var body: [UInt8]
 
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+    package init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
     /// A short `text/plain` error answer: the reason phrase and the message, one line each.
-    public static func error(_ status: Int, _ message: String) -> HTTPResponse {
+    package static func error(_ status: Int, _ message: String) -> HTTPResponse {
         var text = "\(status) \(reasonPhrase(status))"
         if !message.isEmpty { text += ": " + message }
         text += "\n"
@@ -22,22 +22,22 @@ public struct HTTPResponse: Sendable {
     }
 
     /// A JSON answer (`Content-Type: application/json`).
-    public static func json(_ status: Int = 200, _ body: [UInt8]) -> HTTPResponse {
+    package static func json(_ status: Int = 200, _ body: [UInt8]) -> HTTPResponse {
         HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
     }
 
     /// The interim `100 Continue` response sent before reading a body the client is holding back.
-    public static let continueBytes: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    package static let continueBytes: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     /// Head and body in one buffer. `Content-Length` always (except on 1xx/204/304, where the RFC
     /// forbids a body); `Connection: close` when the connection closes after this response;
     /// `Connection: keep-alive` for an HTTP/1.0 client that keeps it open.
-    public func serialize(keepAlive: Bool, version: HTTPVersion = .init(major: 1, minor: 1)) -> [UInt8] {
+    package func serialize(keepAlive: Bool, version: HTTPVersion = .init(major: 1, minor: 1)) -> [UInt8] {
         serialize(keepAlive: keepAlive, version: version, includeBody: true)
     }
 
     /// `includeBody: false` is for HEAD requests: the same head (with the body's Content-Length), no body.
-    public func serialize(keepAlive: Bool, version: HTTPVersion, includeBody: Bool) -> [UInt8] {
+    package func serialize(keepAlive: Bool, version: HTTPVersion, includeBody: Bool) -> [UInt8] {
         let bodyless = (status >= 100 && status < 200) || status == 204 || status == 304
         var out: [UInt8] = []
         out.reserveCapacity(128 &+ headers.count &* 48 &+ (includeBody && !bodyless ? body.count : 0))
@@ -75,7 +75,7 @@ public struct HTTPResponse: Sendable {
     }
 
     /// Reason phrases (RFC 9110 §15) for every status the server and webhook use.
-    public static func reasonPhrase(_ status: Int) -> String {
+    package static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 100: return "Continue"
         case 101: return "Switching Protocols"

@@ -1,3 +1,3 @@
 // The HTTPServer module: raw-socket HTTP/1.1 over TLS (OpenSSL) on an epoll event loop.
 // Entry point: `Server` (Server.swift). Knows nothing of Ray or Kubernetes.
-public enum HTTPServerModule {}
+package enum HTTPServerModule {}

@@ -6,22 +6,22 @@ import Glibc
 /// A host and port to listen on, parsed from the address forms controller-runtime accepts:
 /// `:8080` (all interfaces, IPv4 and IPv6), `0.0.0.0:8080`, `127.0.0.1:8080`, `[::1]:8080`,
 /// `[::]:8080`, `localhost:8080`; `0` (or an empty string) means "off".
-public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// IP literal, or "" for every interface (dual-stack when IPv6 is available).
-    public var host: String
-    public var port: Int
+    package var host: String
+    package var port: Int
 
-    public init(host: String, port: Int) {
+    package init(host: String, port: Int) {
         self.host = host
         self.port = port
     }
 
-    public struct ParseError: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct ParseError: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     /// nil for "off" (`0` or empty). Throws on anything else that is not `[host]:port`.
-    public static func parse(_ text: String) throws(ParseError) -> ListenAddress? {
+    package static func parse(_ text: String) throws(ParseError) -> ListenAddress? {
         if text.isEmpty || text == "0" { return nil }
         guard let colon = text.lastIndex(of: ":") else {
             throw ParseError(description: "address \"\(text)\" has no port (expected host:port, :port, [ipv6]:port or 0)")
@@ -44,7 +44,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Validates a bind host (`--bind-address`): an IP literal, "localhost", or "" for all interfaces.
-    public static func resolve(host: String) throws(ParseError) -> String {
+    package static func resolve(host: String) throws(ParseError) -> String {
         if host.isEmpty { return "" }
         if host == "localhost" { return "127.0.0.1" }
         var v4 = in_addr()
@@ -53,7 +53,7 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         throw ParseError(description: "address \"\(host)\" is not an IP address (use an IP literal, localhost, or empty for all interfaces)")
     }
 
-    public var description: String {
+    package var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host.isEmpty ? "" : host):\(port)"
     }
 }

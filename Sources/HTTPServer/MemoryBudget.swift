@@ -18,55 +18,55 @@ import Glibc
 ///
 /// Without a cgroup limit the physical memory stands in for it; every derived value is clamped
 /// to the server's historical defaults, so a large machine keeps the old behaviour.
-public struct MemoryBudget: Sendable, Equatable {
+package struct MemoryBudget: Sendable, Equatable {
     /// The limit the split starts from, in bytes.
-    public var limitBytes: Int
+    package var limitBytes: Int
     /// Where it came from, for the start-up log ("cgroup v2 /sys/fs/cgroup/…/memory.max").
-    public var source: String
+    package var source: String
 
     /// Held back from the split for the process itself: a quarter of the limit, at most 48 MiB (the idle webhook holds ~20 MiB).
-    public static let maxReserveBytes = 48 << 20
+    package static let maxReserveBytes = 48 << 20
     /// What one open, handshaken, idle TLS connection costs (OpenSSL session, connection state,
     /// the socket's kernel memory, allocator slack), measured with margin.
-    public static let bytesPerConnection = 16 << 10
+    package static let bytesPerConnection = 16 << 10
     /// Share of what is left after the reserve that goes to open connections (the rest is for
     /// requests in flight).
-    public static let connectionShare = 0.15
+    package static let connectionShare = 0.15
     /// Bounds of the derived connection cap: enough for a few API servers' pools at the low end,
     /// the server's historical default at the high end.
-    public static let connectionCapRange = 64...20_000
+    package static let connectionCapRange = 64...20_000
     /// Bounds of the derived in-flight budget: a few small reviews at the low end; at the high
     /// end, more than any number of concurrent webhook calls needs.
-    public static let inflightRange = (4 << 20)...(4 << 30)
+    package static let inflightRange = (4 << 20)...(4 << 30)
 
-    public init(limitBytes: Int, source: String) {
+    package init(limitBytes: Int, source: String) {
         self.limitBytes = max(0, limitBytes)
         self.source = source
     }
 
-    public var reserveBytes: Int { min(limitBytes / 4, MemoryBudget.maxReserveBytes) }
+    package var reserveBytes: Int { min(limitBytes / 4, MemoryBudget.maxReserveBytes) }
 
     /// Default `maxConnections`.
-    public var connectionCap: Int {
+    package var connectionCap: Int {
         let share = Double(limitBytes - reserveBytes) * MemoryBudget.connectionShare
         let count = Int(share / Double(MemoryBudget.bytesPerConnection))
         return min(max(count, MemoryBudget.connectionCapRange.lowerBound), MemoryBudget.connectionCapRange.upperBound)
     }
 
     /// Default `maxInflightBytes`.
-    public var inflightBytes: Int {
+    package var inflightBytes: Int {
         let share = Double(limitBytes - reserveBytes) * (1 - MemoryBudget.connectionShare)
         let bytes = share >= Double(MemoryBudget.inflightRange.upperBound) ? MemoryBudget.inflightRange.upperBound : Int(share)
         return min(max(bytes, MemoryBudget.inflightRange.lowerBound), MemoryBudget.inflightRange.upperBound)
     }
 
     /// This process's budget, read once.
-    public static let current = detect()
+    package static let current = detect()
 
     // MARK: - Reading the limit
 
     /// The budget of this process: its cgroup limit, else the physical memory.
-    public static func detect(procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup") -> MemoryBudget {
+    package static func detect(procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup") -> MemoryBudget {
         if let found = cgroupLimit(procRoot: procRoot, cgroupRoot: cgroupRoot) { return found }
         let pages = sysconf(Int32(_SC_PHYS_PAGES))
         let pageSize = sysconf(Int32(_SC_PAGESIZE))
@@ -77,7 +77,7 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// The lowest memory limit on this process's cgroup path (v2 unified, or v1 `memory`
     /// controller), nil when none is set.
-    public static func cgroupLimit(procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup") -> MemoryBudget? {
+    package static func cgroupLimit(procRoot: String = "/proc", cgroupRoot: String = "/sys/fs/cgroup") -> MemoryBudget? {
         guard let membership = readSmallFile(procRoot + "/self/cgroup") else { return nil }
         let paths = CgroupMembership.parse(membership)
         if let v2 = paths.unified {

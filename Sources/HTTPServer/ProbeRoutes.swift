@@ -4,11 +4,11 @@
 // is what 503 says and what load balancers and kubelet both read as not ready), and Prometheus
 // metrics.
 
-public enum ProbeRoutes {
+package enum ProbeRoutes {
     /// `/healthz` is always ok while the process serves; `/readyz` only while `isReady()`.
     /// `notReady` names the failing check in the body (the webhook: no certificate, not listening,
     /// or shutting down; the controller: caches not synced).
-    public static func healthRouter(
+    package static func healthRouter(
         notReady: String = "webhook not ready (no certificate, not listening, or shutting down)",
         isReady: @escaping @Sendable () -> Bool
     ) -> Router {
@@ -26,7 +26,7 @@ public enum ProbeRoutes {
     }
 
     /// `/metrics` in the Prometheus text exposition format 0.0.4.
-    public static func metricsRouter(render: @escaping @Sendable () -> String) -> Router {
+    package static func metricsRouter(render: @escaping @Sendable () -> String) -> Router {
         Router([
             Route("/metrics", methods: [.get]) { _ in
                 HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],

@@ -18,9 +18,9 @@ import Glibc
 ///
 /// Listeners are added before `start()`; TLS contexts can be swapped at any time (new handshakes
 /// use the new one, established connections keep theirs).
-public final class Server: Sendable {
-    public let configuration: ServerConfiguration
-    public let stats: ServerStats
+package final class Server: Sendable {
+    package let configuration: ServerConfiguration
+    package let stats: ServerStats
     let core: ServerCore
 
     private struct State {
@@ -34,7 +34,7 @@ public final class Server: Sendable {
     private let state = Mutex(State())
     private let startedFlag = Atomic<Bool>(false)
 
-    public init(configuration: ServerConfiguration = ServerConfiguration(), logger: Logger = Logger(label: "http-server")) {
+    package init(configuration: ServerConfiguration = ServerConfiguration(), logger: Logger = Logger(label: "http-server")) {
         // OpenSSL's socket BIO writes without MSG_NOSIGNAL: a peer reset must not kill the process.
         signal(SIGPIPE, SIG_IGN)
         self.configuration = configuration
@@ -45,18 +45,18 @@ public final class Server: Sendable {
     // MARK: - TLS
 
     /// Installs (or replaces) the certificate new TLS handshakes use. Thread-safe.
-    public func setTLSContext(_ context: TLSContext) {
+    package func setTLSContext(_ context: TLSContext) {
         core.setTLS(TLSContextBox(sslContext: context.context, owner: context))
     }
 
-    public var hasTLSContext: Bool { core.currentTLS() != nil }
+    package var hasTLSContext: Bool { core.currentTLS() != nil }
 
     // MARK: - Listeners
 
     /// Binds a listener now (so the port is known and errors surface early); it starts accepting
     /// with `start()`. Returns the bound port (useful with port 0).
     @discardableResult
-    public func addListener(_ address: ListenAddress, tls: Bool, router: Router, name: String) throws -> Int {
+    package func addListener(_ address: ListenAddress, tls: Bool, router: Router, name: String) throws -> Int {
         let socket = try ListeningSocket.open(address, backlog: configuration.listenBacklog)
         let added = state.withLock { state -> Bool in
             guard !state.started else { return false }
@@ -72,14 +72,14 @@ public final class Server: Sendable {
     }
 
     /// Bound port of the listener with this name.
-    public func port(of name: String) -> Int? {
+    package func port(of name: String) -> Int? {
         state.withLock { $0.listeners.first { $0.name == name }?.socket.port }
     }
 
     // MARK: - Running
 
     /// Starts the event loops. Returns at once; the server runs until `shutdown()`.
-    public func start() throws {
+    package func start() throws {
         let startedNow = try state.withLock { state throws -> Bool in
             guard !state.started else { return false }
             if state.listeners.contains(where: \.usesTLS) && core.currentTLS() == nil {
@@ -110,16 +110,16 @@ public final class Server: Sendable {
     }
 
     /// Started, has a certificate (when it serves TLS), and not shutting down: what `/readyz` reports.
-    public var isReady: Bool {
+    package var isReady: Bool {
         guard startedFlag.load(ordering: .acquiring), !core.draining.load(ordering: .relaxed) else { return false }
         let needsTLS = state.withLock { $0.listeners.contains(where: \.usesTLS) }
         return !needsTLS || core.currentTLS() != nil
     }
 
-    public var isDraining: Bool { core.draining.load(ordering: .relaxed) }
+    package var isDraining: Bool { core.draining.load(ordering: .relaxed) }
 
     /// Connections currently open across all listeners.
-    public var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
+    package var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
 
     var loops: [EventLoop] { state.withLock { $0.loops } }
     var listenerStates: [ListenerState] { state.withLock { $0.listeners } }

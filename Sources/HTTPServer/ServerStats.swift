@@ -3,32 +3,32 @@ import Synchronization
 /// Connection-level counters of the server (request-level metrics belong to whoever registers the
 /// routes). Plain atomics so the I/O path pays one relaxed add; exported to Prometheus by
 /// `ServerStats.render` / the metrics wiring.
-public final class ServerStats: Sendable {
-    public let connectionsAccepted = Atomic<Int>(0)
+package final class ServerStats: Sendable {
+    package let connectionsAccepted = Atomic<Int>(0)
     /// Accepted and closed at once because `maxConnections` were open.
-    public let connectionsRejected = Atomic<Int>(0)
-    public let connectionsOpen = Atomic<Int>(0)
-    public let tlsHandshakeFailures = Atomic<Int>(0)
-    public let tlsHandshakeTimeouts = Atomic<Int>(0)
+    package let connectionsRejected = Atomic<Int>(0)
+    package let connectionsOpen = Atomic<Int>(0)
+    package let tlsHandshakeFailures = Atomic<Int>(0)
+    package let tlsHandshakeTimeouts = Atomic<Int>(0)
     /// Requests answered by the server itself with 4xx/5xx (parse errors, 404, 413, timeouts…).
-    public let protocolErrors = Atomic<Int>(0)
+    package let protocolErrors = Atomic<Int>(0)
     /// 408s and silent closes for header, body, idle and write timeouts.
-    public let requestTimeouts = Atomic<Int>(0)
-    public let keepAliveTimeouts = Atomic<Int>(0)
-    public let requestsServed = Atomic<Int>(0)
+    package let requestTimeouts = Atomic<Int>(0)
+    package let keepAliveTimeouts = Atomic<Int>(0)
+    package let requestsServed = Atomic<Int>(0)
     /// Connections closed to make room for a new one at the connection cap (`ConnectionEviction`).
-    public let connectionsEvicted = Atomic<Int>(0)
+    package let connectionsEvicted = Atomic<Int>(0)
     /// Requests that had to wait for the in-flight memory budget before their body was read.
-    public let budgetWaits = Atomic<Int>(0)
+    package let budgetWaits = Atomic<Int>(0)
     /// Requests refused with 503 because the in-flight memory budget had no room.
-    public let budgetRefusals = Atomic<Int>(0)
+    package let budgetRefusals = Atomic<Int>(0)
     /// Times freed memory was returned to the system after a burst.
-    public let memoryTrims = Atomic<Int>(0)
+    package let memoryTrims = Atomic<Int>(0)
 
-    public init() {}
+    package init() {}
 
     /// Snapshot as (metric name, help, type, value), names prefixed with `prefix`.
-    public func samples(prefix: String) -> [(name: String, help: String, type: String, value: Int)] {
+    package func samples(prefix: String) -> [(name: String, help: String, type: String, value: Int)] {
         [
             (prefix + "connections_accepted_total", "Connections accepted.", "counter", connectionsAccepted.load(ordering: .relaxed)),
             (prefix + "connections_rejected_total", "Connections closed at once because the open-connection limit was reached.", "counter", connectionsRejected.load(ordering: .relaxed)),
@@ -47,7 +47,7 @@ public final class ServerStats: Sendable {
     }
 
     /// Prometheus text exposition of `samples(prefix:)`.
-    public func render(prefix: String) -> String {
+    package func render(prefix: String) -> String {
         var out = ""
         for sample in samples(prefix: prefix) {
             out += "# HELP \(sample.name) \(sample.help)\n# TYPE \(sample.name) \(sample.type)\n\(sample.name) \(sample.value)\n"

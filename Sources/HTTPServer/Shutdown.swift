@@ -12,15 +12,15 @@ import Glibc
 /// 3. wait for in-flight requests, at most `shutdownGraceSeconds`;
 /// 4. close what is left and stop the threads.
 extension Server {
-    public struct ShutdownReport: Sendable {
+    package struct ShutdownReport: Sendable {
         /// Connections still open (mid-request) when the hard cap cut them off.
-        public var abandonedConnections: Int
-        public var seconds: Double
+        package var abandonedConnections: Int
+        package var seconds: Double
     }
 
     /// Blocking. Safe to call from any thread (not from a handler). Idempotent.
     @discardableResult
-    public func shutdown(drainSeconds: Double? = nil, graceSeconds: Double? = nil) -> ShutdownReport {
+    package func shutdown(drainSeconds: Double? = nil, graceSeconds: Double? = nil) -> ShutdownReport {
         let start = MonotonicClock.now()
         let drain = drainSeconds ?? configuration.drainSeconds
         let grace = graceSeconds ?? configuration.shutdownGraceSeconds
@@ -53,7 +53,7 @@ extension Server {
     }
 
     /// Immediate stop: no drain, connections closed.
-    public func stopNow() {
+    package func stopNow() {
         core.draining.store(true, ordering: .sequentiallyConsistent)
         stopLoops(joinWorkers: false)
     }

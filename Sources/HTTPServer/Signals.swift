@@ -10,11 +10,11 @@ private let terminationPipeWrite = Atomic<Int32>(-1)
 /// SIGTERM / SIGINT as a blocking wait, by the self-pipe trick: the C handler only does an atomic
 /// load and write(2) (both async-signal-safe), whatever threads exist (Swift concurrency may
 /// already have started some, so blocking the signals in every thread is not an option).
-public final class TerminationSignals: Sendable {
+package final class TerminationSignals: Sendable {
     private let readFD: Int32
 
     /// Installs the handlers. Call once per process.
-    public init() throws {
+    package init() throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw SocketError("pipe") }
         _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
@@ -35,7 +35,7 @@ public final class TerminationSignals: Sendable {
     }
 
     /// Blocks until SIGTERM or SIGINT arrives; returns the signal number.
-    public func wait() -> Int32 {
+    package func wait() -> Int32 {
         var byte: UInt8 = 0
         while true {
             let n = read(readFD, &byte, 1)

@@ -4,9 +4,9 @@ import Glibc
 #endif
 
 /// A failed system call, with errno's text.
-public struct SocketError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public var code: Int32
+package struct SocketError: Error, Sendable, CustomStringConvertible {
+    package var description: String
+    package var code: Int32
 
     init(_ what: String, errno code: Int32 = errno) {
         self.code = code

@@ -4,20 +4,20 @@ import Threads
 /// sleeping, and why: derived from the CPUs the process may really use (`CPUBudget`) unless the
 /// operator set the counts. One event loop per usable CPU keeps every CPU busy without making
 /// threads take turns; under a 1-CPU quota on a 64-core node that is 1 loop, not 64.
-public struct ThreadSizing: Sendable, Equatable, CustomStringConvertible {
-    public var ioThreads: Int
-    public var workerThreads: Int
+package struct ThreadSizing: Sendable, Equatable, CustomStringConvertible {
+    package var ioThreads: Int
+    package var workerThreads: Int
     /// 0 when idle workers must sleep at once (a CPU quota, or a single CPU).
-    public var workerPollsBeforeSleeping: Int
+    package var workerPollsBeforeSleeping: Int
     /// The counts, where each came from, and the budget; logged when the server starts.
-    public var reason: String
+    package var reason: String
 
     /// Handler threads never go below this, whatever the budget: handlers of big bodies run on the
     /// workers, and with a second worker one slow handler does not hold up the next.
-    public static let minimumWorkerThreads = 2
+    package static let minimumWorkerThreads = 2
 
     /// `ioThreads`/`workerThreads`: the operator's values (flags), or nil to follow the budget.
-    public init(budget: CPUBudget, ioThreads requestedIO: Int? = nil, workerThreads requestedWorkers: Int? = nil) {
+    package init(budget: CPUBudget, ioThreads requestedIO: Int? = nil, workerThreads requestedWorkers: Int? = nil) {
         let cpus = budget.cpus
         ioThreads = max(1, requestedIO ?? cpus)
         workerThreads = max(1, requestedWorkers ?? max(ThreadSizing.minimumWorkerThreads, cpus))
@@ -44,5 +44,5 @@ public struct ThreadSizing: Sendable, Equatable, CustomStringConvertible {
         reason = text
     }
 
-    public var description: String { reason }
+    package var description: String { reason }
 }

@@ -2,21 +2,21 @@
 // JSONSerializer.swift.
 
 /// A JSON syntax or limit error, with the byte offset where it was found.
-public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
-    public init(offset: Int, reason: String) {
+package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var offset: Int
+    package var reason: String
+    package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    package var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 /// Limits that keep a hostile document from costing unbounded time or memory.
-public struct JSONParseLimits: Sendable, Equatable {
-    public var maxDepth: Int
-    public var maxBytes: Int
-    public init(maxDepth: Int = 512, maxBytes: Int = 64 << 20) {
+package struct JSONParseLimits: Sendable, Equatable {
+    package var maxDepth: Int
+    package var maxBytes: Int
+    package init(maxDepth: Int = 512, maxBytes: Int = 64 << 20) {
         self.maxDepth = maxDepth
         self.maxBytes = maxBytes
     }
@@ -29,7 +29,7 @@ extension JSONValue {
     /// no unescaped control characters, well-formed UTF-8 only, no lone surrogate escapes. Duplicate
     /// member names: the last value wins, kept at the first one's position (as Go's encoding/json).
     /// Errors carry the byte offset where the problem was found.
-    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
         var report = JSONSkipReport()
         return try parse(bytes, limits: limits, skipping: .none, report: &report)
     }
@@ -38,7 +38,7 @@ extension JSONValue {
     /// values are checked exactly as usual (a document is accepted or rejected, with the same error
     /// at the same offset, whatever the skip paths) and not built. The result equals the full
     /// parse with those members removed.
-    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits(),
+    package static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits(),
                              skipping: JSONSkipPaths) throws(JSONParseError) -> JSONValue {
         var report = JSONSkipReport()
         return try parse(bytes, limits: limits, skipping: skipping, report: &report)
@@ -47,7 +47,7 @@ extension JSONValue {
     /// `parse(_:limits:skipping:)`, also telling what was skipped (path and bytes of each skipped
     /// value) and whether the document had duplicate keys, for callers that must decide whether
     /// leaving those members out can change what they compute.
-    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits(),
+    package static func parse(_ bytes: some Collection<UInt8>, limits: JSONParseLimits = JSONParseLimits(),
                              skipping: JSONSkipPaths, report: inout JSONSkipReport) throws(JSONParseError) -> JSONValue {
         let count = bytes.count
         if count > limits.maxBytes {
@@ -104,18 +104,18 @@ extension JSONValue {
     }
 
     /// Parses one document from a string.
-    public static func parse(_ text: String, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String, limits: JSONParseLimits = JSONParseLimits()) throws(JSONParseError) -> JSONValue {
         var text = text
         return try text.withUTF8 { parseContiguous($0, limits: limits) }.get().0
     }
 
     /// Compact, deterministic serialization (document key order, no spaces).
-    public func serialized() -> [UInt8] {
+    package func serialized() -> [UInt8] {
         var serializer = JSONSerializer(capacity: 256)
         serializer.write(self)
         return serializer.out
     }
 
     /// `serialized()` as a String.
-    public var jsonString: String { String(decoding: serialized(), as: UTF8.self) }
+    package var jsonString: String { String(decoding: serialized(), as: UTF8.self) }
 }

@@ -5,10 +5,10 @@
 ///
 /// Merge patches cannot express an explicit `null` member (null means "remove"), and they
 /// replace arrays whole; both are fine for status objects.
-public enum JSONMergePatch {
+package enum JSONMergePatch {
     /// The patch from `old` to `new`, or nil when they are equal. Members that vanished become
     /// `null`; objects are diffed member by member; everything else is replaced.
-    public static func diff(from old: JSONValue, to new: JSONValue) -> JSONValue? {
+    package static func diff(from old: JSONValue, to new: JSONValue) -> JSONValue? {
         guard case .object(let oldObject) = old, case .object(let newObject) = new else {
             if old == new { return nil }
             return new
@@ -31,7 +31,7 @@ public enum JSONMergePatch {
     }
 
     /// `patch` applied to `target` (RFC 7386 §2).
-    public static func apply(_ patch: JSONValue, to target: JSONValue) -> JSONValue {
+    package static func apply(_ patch: JSONValue, to target: JSONValue) -> JSONValue {
         guard case .object(let patchObject) = patch else { return patch }
         var result: JSONObject
         if case .object(let targetObject) = target { result = targetObject } else { result = JSONObject() }

@@ -301,7 +301,7 @@ extension JSONValue {
     /// `serialized()` with room for `capacity` bytes from the start: for big documents whose size
     /// is roughly known (a ConversionReview response is about the size of its request), which
     /// spares the copies of growing the output from small.
-    public func serialized(reservingCapacity capacity: Int) -> [UInt8] {
+    package func serialized(reservingCapacity capacity: Int) -> [UInt8] {
         var serializer = JSONSerializer(capacity: min(max(capacity, 0), JSONSerializer.maximumReservation))
         serializer.write(self)
         return serializer.out
@@ -315,19 +315,19 @@ extension JSONValue {
 ///
 /// A writer belongs to one thread at a time; it is `Sendable` so that a finished part can be
 /// handed to the thread that joins the parts.
-public final class JSONWriter: @unchecked Sendable {
+package final class JSONWriter: @unchecked Sendable {
     private var serializer: JSONSerializer
 
     /// Room for `capacity` bytes up front (at most `JSONSerializer.maximumReservation`).
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         serializer = JSONSerializer(capacity: min(max(capacity, 0), JSONSerializer.maximumReservation))
     }
 
     /// Appends `value`, serialized.
-    public func write(_ value: JSONValue) { serializer.write(value) }
+    package func write(_ value: JSONValue) { serializer.write(value) }
 
     /// Appends `text` as it is: the caller guarantees it is the JSON punctuation it means.
-    public func writeRaw(_ text: StaticString) {
+    package func writeRaw(_ text: StaticString) {
         let output = serializer.output
         if text.hasPointerRepresentation {
             output.append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
@@ -338,15 +338,15 @@ public final class JSONWriter: @unchecked Sendable {
     }
 
     /// Bytes written so far.
-    public var count: Int { serializer.output.count }
+    package var count: Int { serializer.output.count }
 
     /// What has been written, as an array.
-    public var bytes: [UInt8] { serializer.out }
+    package var bytes: [UInt8] { serializer.out }
 
     /// The parts' bytes one after the other, in one allocation and one copy. Each part is emptied
     /// (its buffer freed) as soon as it is copied, so the peak is the result plus one part rather
     /// than twice the result: for a 57 MB ConversionReview that is ~80 MB less at the worst moment.
-    public static func joined(_ parts: [JSONWriter]) -> [UInt8] {
+    package static func joined(_ parts: [JSONWriter]) -> [UInt8] {
         var total = 0
         for part in parts {
             let (sum, overflow) = total.addingReportingOverflow(part.count)

@@ -11,7 +11,7 @@
 /// Paths go through objects only (a key path never enters an array). A path that is a prefix of
 /// another one wins: its whole value is skipped. An empty path is ignored (the root is never
 /// skipped).
-public struct JSONSkipPaths: Sendable, Equatable {
+package struct JSONSkipPaths: Sendable, Equatable {
     /// A trie of keys. Node 0 is the root (the document's top-level object); `skipPath` of a node is
     /// the index, in the paths given to `init`, of the path ending there (-1: not an end).
     struct Node: Sendable, Equatable {
@@ -27,12 +27,12 @@ public struct JSONSkipPaths: Sendable, Equatable {
     private(set) var nodes: [Node] = [Node()]
 
     /// The paths as given (the index of a path is what `JSONSkippedValue.path` reports).
-    public let paths: [[String]]
+    package let paths: [[String]]
 
     /// No member skipped: the plain parse.
-    public static let none = JSONSkipPaths([])
+    package static let none = JSONSkipPaths([])
 
-    public init(_ paths: [[String]]) {
+    package init(_ paths: [[String]]) {
         self.paths = paths
         for (index, path) in paths.enumerated() where !path.isEmpty {
             var node = 0
@@ -54,7 +54,7 @@ public struct JSONSkipPaths: Sendable, Equatable {
         }
     }
 
-    public var isEmpty: Bool { nodes[0].children.isEmpty }
+    package var isEmpty: Bool { nodes[0].children.isEmpty }
 
     /// The node reached from `node` by the key with `fingerprint` (made by `key` only when a
     /// child's fingerprint matches), or -1. Nodes have a handful of children at most.
@@ -73,27 +73,27 @@ public struct JSONSkipPaths: Sendable, Equatable {
 
     @inline(__always) func skipPath(of node: Int32) -> Int32 { nodes[Int(node)].skipPath }
 
-    public static func == (a: JSONSkipPaths, b: JSONSkipPaths) -> Bool { a.paths == b.paths }
+    package static func == (a: JSONSkipPaths, b: JSONSkipPaths) -> Bool { a.paths == b.paths }
 }
 
 /// One member the parser checked and left out: which path (index into `JSONSkipPaths.paths`) and
 /// the bytes of its value in the input, for callers that want to compare or decode it themselves.
-public struct JSONSkippedValue: Sendable, Equatable {
-    public var path: Int
-    public var bytes: Range<Int>
-    public init(path: Int, bytes: Range<Int>) {
+package struct JSONSkippedValue: Sendable, Equatable {
+    package var path: Int
+    package var bytes: Range<Int>
+    package init(path: Int, bytes: Range<Int>) {
         self.path = path
         self.bytes = bytes
     }
 }
 
 /// What a skipping parse returns besides the value.
-public struct JSONSkipReport: Sendable, Equatable {
+package struct JSONSkipReport: Sendable, Equatable {
     /// Every skipped member, in document order (a path skipped twice, as a duplicate key or inside
     /// a duplicated parent, is listed twice).
-    public var skipped: [JSONSkippedValue] = []
+    package var skipped: [JSONSkippedValue] = []
     /// Whether some object of the document had a duplicate key (whose last value won). Skipped
     /// members are left out of this check; a skip path listed twice in `skipped` shows theirs.
-    public var hadDuplicateKeys = false
-    public init() {}
+    package var hadDuplicateKeys = false
+    package init() {}
 }

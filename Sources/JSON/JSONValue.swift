@@ -4,7 +4,7 @@
 /// Kubernetes objects carry fields our types do not know (newer API versions, managedFields,
 /// status…). Everything travels as a `JSONValue`; typed views read from it, conversion and
 /// defaulting edit it.
-public enum JSONValue: Sendable {
+package enum JSONValue: Sendable {
     case null
     case bool(Bool)
     /// An integer that fits in Int64 (written without fraction or exponent).
@@ -21,7 +21,7 @@ public enum JSONValue: Sendable {
 
 extension JSONValue {
     /// The member `key` of an object; nil when absent or when this is not an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         get {
             if case .object(let object) = self { return object[key] }
             return nil
@@ -35,20 +35,20 @@ extension JSONValue {
     }
 
     /// The element at `index` of an array; nil when out of range or not an array.
-    public subscript(index: Int) -> JSONValue? {
+    package subscript(index: Int) -> JSONValue? {
         if case .array(let elements) = self, elements.indices.contains(index) { return elements[index] }
         return nil
     }
 
-    public var isNull: Bool { if case .null = self { return true } else { return false } }
-    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
-    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
-    public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
-    public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+    package var isNull: Bool { if case .null = self { return true } else { return false } }
+    package var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    package var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    package var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
+    package var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
 
     /// The value as Int64 when it is an integer (or a number literal that is an exact integer
     /// within Int64, such as `3.0` or `1e3`).
-    public var int64Value: Int64? {
+    package var int64Value: Int64? {
         switch self {
         case .integer(let i): return i
         case .number(let literal):
@@ -59,13 +59,13 @@ extension JSONValue {
     }
 
     /// The value as Int when it is an integer that fits.
-    public var intValue: Int? {
+    package var intValue: Int? {
         guard let i = int64Value else { return nil }
         return Int(exactly: i)
     }
 
     /// The value as Double when it is a number.
-    public var doubleValue: Double? {
+    package var doubleValue: Double? {
         switch self {
         case .integer(let i): return Double(i)
         case .number(let literal): return Double(literal)
@@ -74,7 +74,7 @@ extension JSONValue {
     }
 
     /// A short name of the JSON type, for error messages ("string", "object", …).
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "boolean"
@@ -92,7 +92,7 @@ extension JSONValue {
 /// Equality is JSON's: objects compare by their members regardless of order; numbers compare by
 /// kind and value (`1` and `1.0` differ, as they serialize differently).
 extension JSONValue: Equatable {
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -111,13 +111,13 @@ extension JSONValue: Equatable {
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
-    public init(nilLiteral: ()) { self = .null }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int64) { self = .integer(value) }
-    public init(floatLiteral value: Double) { self = .number(String(value)) }
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    package init(nilLiteral: ()) { self = .null }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int64) { self = .integer(value) }
+    package init(floatLiteral value: Double) { self = .number(String(value)) }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) {
         var object = JSONObject()
         for (key, value) in elements { object[key] = value }
         self = .object(object)
@@ -130,17 +130,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 /// looked up by scanning it: faster than hashing at those sizes, and the document order is free.
 /// Objects beyond `JSONObject.indexThreshold` members also keep a key → position index, so lookups
 /// and inserts stay O(1) for big (or hostile) objects.
-public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-    public struct Member: Sendable, Equatable {
-        public var key: String
-        public var value: JSONValue
-        public init(key: String, value: JSONValue) {
+package struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    package struct Member: Sendable, Equatable {
+        package var key: String
+        package var value: JSONValue
+        package init(key: String, value: JSONValue) {
             self.key = key
             self.value = value
         }
     }
 
-    public private(set) var members: [Member]
+    package private(set) var members: [Member]
 
     /// Key → position in `members`; present only while the object has more than
     /// `indexThreshold` members.
@@ -149,13 +149,13 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// Member count above which the object keeps a hash index.
     static let indexThreshold = 24
 
-    public init() {
+    package init() {
         members = []
         positions = nil
     }
 
     /// Builds an object from members; a later duplicate key replaces the earlier value in place.
-    public init(_ pairs: [(String, JSONValue)]) {
+    package init(_ pairs: [(String, JSONValue)]) {
         self.init()
         members.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
@@ -163,19 +163,19 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 
     /// Builds an object from members that the caller guarantees to have unique keys (parsers that
     /// already rejected duplicates), without re-checking.
-    public init(uniqueMembers: [Member]) {
+    package init(uniqueMembers: [Member]) {
         members = uniqueMembers
         positions = nil
         if members.count > JSONObject.indexThreshold { rebuildIndex() }
     }
 
-    public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
+    package init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
 
-    public var count: Int { members.count }
-    public var isEmpty: Bool { members.isEmpty }
-    public var keys: [String] { members.map(\.key) }
+    package var count: Int { members.count }
+    package var isEmpty: Bool { members.isEmpty }
+    package var keys: [String] { members.map(\.key) }
 
-    public func index(forKey key: String) -> Int? {
+    package func index(forKey key: String) -> Int? {
         if let positions { return positions[key] }
         return scan(for: key)
     }
@@ -203,7 +203,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     }
 
     /// Reads a member; setting nil removes it; setting a new key appends it at the end.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         get {
             if let positions {
                 guard let i = positions[key] else { return nil }
@@ -231,10 +231,10 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         }
     }
 
-    public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
+    package func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
 
     /// Order-insensitive: two objects are equal when they have the same keys with equal values.
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
         // One and the same storage (a copy of the same object): equal without looking inside.
         let same = lhs.members.withUnsafeBufferPointer { l in rhs.members.withUnsafeBufferPointer { r in l.baseAddress == r.baseAddress } }

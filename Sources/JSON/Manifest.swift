@@ -1,26 +1,26 @@
 // Reading and writing manifest files as kubectl does.
 
 /// A manifest could not be read: names the source and, for YAML, the line and column.
-public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }
 
 /// Reading and writing manifest files as kubectl does.
-public enum Manifest {
+package enum Manifest {
     /// Every document of a YAML (multi-document) or JSON input, in order. Empty documents are
     /// skipped; a `kind: List` is flattened into its items. `source` names the input in errors.
     ///
     /// Input whose first non-blank byte is `{` or `[` is JSON (one document, or several separated
     /// by whitespace, as kubectl reads a JSON stream); anything else is YAML. A leading UTF-8 byte order mark is
     /// ignored. JSON errors name the byte offset (and line/column); YAML errors the line and column.
-    public static func decode(_ bytes: [UInt8], source: String) throws(ManifestError) -> [JSONValue] {
+    package static func decode(_ bytes: [UInt8], source: String) throws(ManifestError) -> [JSONValue] {
         try decode(bytes, source: source, jsonLimits: JSONParseLimits(), yamlLimits: YAMLLimits())
     }
 
     /// `decode` with explicit limits.
-    public static func decode(_ bytes: [UInt8], source: String, jsonLimits: JSONParseLimits,
+    package static func decode(_ bytes: [UInt8], source: String, jsonLimits: JSONParseLimits,
                               yamlLimits: YAMLLimits) throws(ManifestError) -> [JSONValue] {
         var input = bytes
         if input.count >= 3 && input[0] == 0xEF && input[1] == 0xBB && input[2] == 0xBF {
@@ -49,7 +49,7 @@ public enum Manifest {
     }
 
     /// Block-style YAML for one document (as `kubectl get -o yaml` prints).
-    public static func yaml(_ value: JSONValue) -> String {
+    package static func yaml(_ value: JSONValue) -> String {
         var emitter = YAMLEmitter()
         emitter.emitDocument(value)
         return emitter.output
@@ -103,12 +103,12 @@ public enum Manifest {
 
 /// One input of `ray-operator validate`: its name (a path or `-`) and its bytes, or why it could
 /// not be read (the CLI does the reading, so validation and conversion stay pure).
-public struct ManifestSource: Sendable {
-    public var name: String
-    public var content: Result<[UInt8], ManifestError>
-    public init(name: String, content: Result<[UInt8], ManifestError>) {
+package struct ManifestSource: Sendable {
+    package var name: String
+    package var content: Result<[UInt8], ManifestError>
+    package init(name: String, content: Result<[UInt8], ManifestError>) {
         self.name = name
         self.content = content
     }
-    public init(name: String, bytes: [UInt8]) { self.init(name: name, content: .success(bytes)) }
+    package init(name: String, bytes: [UInt8]) { self.init(name: name, content: .success(bytes)) }
 }

@@ -12,17 +12,17 @@
 import CLibYAML
 
 /// Limits for YAML input.
-public struct YAMLLimits: Sendable, Equatable {
+package struct YAMLLimits: Sendable, Equatable {
     /// Deepest nesting of mappings and sequences, aliases expanded.
-    public var maxDepth: Int
+    package var maxDepth: Int
     /// Most nodes in one document, counting every alias as a full copy of what it names.
-    public var maxNodes: Int
+    package var maxNodes: Int
     /// Largest input accepted.
-    public var maxBytes: Int
+    package var maxBytes: Int
     /// Most scalar text in one document, counting every alias as a full copy (a long string
     /// aliased many times is a billion-laughs attack too, even with few nodes).
-    public var maxExpandedBytes: Int
-    public init(maxDepth: Int = 512, maxNodes: Int = 1_000_000, maxBytes: Int = 64 << 20,
+    package var maxExpandedBytes: Int
+    package init(maxDepth: Int = 512, maxNodes: Int = 1_000_000, maxBytes: Int = 64 << 20,
                 maxExpandedBytes: Int = 256 << 20) {
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
@@ -32,16 +32,16 @@ public struct YAMLLimits: Sendable, Equatable {
 }
 
 /// A YAML error at a 1-based line and column.
-public struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-    public var reason: String
-    public init(line: Int, column: Int, reason: String) {
+package struct YAMLError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var line: Int
+    package var column: Int
+    package var reason: String
+    package init(line: Int, column: Int, reason: String) {
         self.line = line
         self.column = column
         self.reason = reason
     }
-    public var description: String { "line \(line), column \(column): \(reason)" }
+    package var description: String { "line \(line), column \(column): \(reason)" }
 }
 
 enum YAMLLoader {

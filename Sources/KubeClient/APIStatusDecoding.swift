@@ -7,11 +7,11 @@ import JSON
 
 extension APIStatus {
     /// Longest piece of a non-Status body quoted in `message`.
-    public static let maxQuotedBodyBytes = 512
+    package static let maxQuotedBodyBytes = 512
 
     /// The status a `Status` object describes (a failed answer's body, or the object of a watch
     /// `ERROR` event); nil when `object` is not a Status. `httpCode` is used when the object has no code.
-    public init?(statusObject object: JSONValue, httpCode: Int? = nil, retryAfterSeconds: Int? = nil) {
+    package init?(statusObject object: JSONValue, httpCode: Int? = nil, retryAfterSeconds: Int? = nil) {
         guard object["kind"]?.stringValue == "Status" else { return nil }
         let code = object["code"]?.intValue.flatMap { $0 > 0 ? $0 : nil } ?? httpCode ?? 500
         let reason = object["reason"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? APIStatus.reason(forHTTPCode: code)
@@ -23,7 +23,7 @@ extension APIStatus {
 
     /// The status of a non-2xx answer: its `Status` body when it has one, else one made from the
     /// HTTP code with (part of) the body as the message.
-    public init(httpCode: Int, body: [UInt8], retryAfterSeconds: Int? = nil) {
+    package init(httpCode: Int, body: [UInt8], retryAfterSeconds: Int? = nil) {
         if !body.isEmpty, let object = try? JSONValue.parse(body),
            let status = APIStatus(statusObject: object, httpCode: httpCode, retryAfterSeconds: retryAfterSeconds) {
             self = status
@@ -40,7 +40,7 @@ extension APIStatus {
     }
 
     /// The `Status.reason` the API server uses with each HTTP code (metav1.StatusReason).
-    public static func reason(forHTTPCode code: Int) -> String {
+    package static func reason(forHTTPCode code: Int) -> String {
         switch code {
         case 400: return "BadRequest"
         case 401: return "Unauthorized"

@@ -8,9 +8,9 @@ import Glibc
 /// `stat`): when its inode, size or modification time changed, it is read again. The kubelet
 /// rotates projected service-account tokens by swapping a symlink (new inode), `kubectl` users
 /// rewrite files in place (new mtime/size); both are seen by the very next request.
-public final class BearerTokenSource: Sendable {
+package final class BearerTokenSource: Sendable {
     /// Largest token file read.
-    public static let maxTokenFileBytes = 64 * 1024
+    package static let maxTokenFileBytes = 64 * 1024
 
     private let fixedToken: String?
     private let path: String?
@@ -29,13 +29,13 @@ public final class BearerTokenSource: Sendable {
     private let cache = Mutex(Cache())
 
     /// A token file wins over a fixed token; neither means no Authorization header.
-    public init(token: String?, tokenFile: String?) {
+    package init(token: String?, tokenFile: String?) {
         self.fixedToken = token.flatMap { $0.isEmpty ? nil : $0 }
         self.path = tokenFile.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The token to send now, or nil when there is none.
-    public func current() throws(KubeError) -> String? {
+    package func current() throws(KubeError) -> String? {
         guard let path else { return fixedToken }
         var info = stat()
         guard stat(path, &info) == 0 else {

@@ -18,47 +18,47 @@ import Glibc
 /// - after `seriesWindow` of silence the next occurrence starts a new Event.
 /// Failed writes (transport errors, 429, 5xx) are retried up to `maximumAttempts` times,
 /// `retryInterval` apart, without holding up other events; other refusals are given up at once.
-public final class EventRecorder: Sendable {
-    public struct Options: Sendable {
+package final class EventRecorder: Sendable {
+    package struct Options: Sendable {
         /// `reportingController`: a qualified name.
-        public var reportingController = "ray-operator"
+        package var reportingController = "ray-operator"
         /// `reportingInstance`: this process (the leader-election identity fits), ≤ 128 bytes.
-        public var reportingInstance: String
+        package var reportingInstance: String
         /// Occurrences waiting for the writer at most; more are dropped.
-        public var queueCapacity = 1000
+        package var queueCapacity = 1000
         /// Repeats closer together than this continue a series.
-        public var seriesWindow: Double = 360
+        package var seriesWindow: Double = 360
         /// Series remembered at most (least recently observed forgotten first).
-        public var maximumSeries = 4096
+        package var maximumSeries = 4096
         /// Per-object spam limit: `spamBurst` events, then one per `spamRefillInterval` seconds,
         /// for the `spamTrackedObjects` most recently seen objects.
-        public var spamBurst = 25
-        public var spamRefillInterval: Double = 300
-        public var spamTrackedObjects = 4096
+        package var spamBurst = 25
+        package var spamRefillInterval: Double = 300
+        package var spamTrackedObjects = 4096
         /// Attempts per write (the first included) and the pause between them.
-        public var maximumAttempts = 12
-        public var retryInterval: Double = 10
+        package var maximumAttempts = 12
+        package var retryInterval: Double = 10
 
-        public init(reportingInstance: String) { self.reportingInstance = reportingInstance }
+        package init(reportingInstance: String) { self.reportingInstance = reportingInstance }
     }
 
-    public struct Statistics: Sendable, Equatable {
+    package struct Statistics: Sendable, Equatable {
         /// Occurrences queued.
-        public var accepted = 0
-        public var droppedQueueFull = 0
-        public var droppedSpam = 0
+        package var accepted = 0
+        package var droppedQueueFull = 0
+        package var droppedSpam = 0
         /// Occurrences offered after `stop()`.
-        public var droppedStopped = 0
+        package var droppedStopped = 0
         /// Event creates and series patches that succeeded.
-        public var created = 0
-        public var patched = 0
+        package var created = 0
+        package var patched = 0
         /// Writes attempted again after a failure.
-        public var retries = 0
+        package var retries = 0
         /// Writes given up (attempts exhausted or refused by the server).
-        public var failedWrites = 0
+        package var failedWrites = 0
         /// Series forgotten with an unwritten count (the series cache was full).
-        public var evictedUnwritten = 0
-        public var lastError: KubeError?
+        package var evictedUnwritten = 0
+        package var lastError: KubeError?
     }
 
     /// Byte limits of the API server's Event validation.
@@ -114,11 +114,11 @@ public final class EventRecorder: Sendable {
         var depth: Int { queue.count &- head }
     }
 
-    public let api: any KubeAPI
-    public let options: Options
+    package let api: any KubeAPI
+    package let options: Options
     private let state: Monitor<State>
 
-    public init(api: any KubeAPI, options: Options) {
+    package init(api: any KubeAPI, options: Options) {
         var options = options
         options.queueCapacity = max(1, options.queueCapacity)
         options.maximumSeries = max(1, options.maximumSeries)
@@ -133,7 +133,7 @@ public final class EventRecorder: Sendable {
     }
 
     /// Starts the writer thread. Events recorded before are kept and written then.
-    public func start() throws(ThreadStartError) {
+    package func start() throws(ThreadStartError) {
         let proceed = state.withLock { s -> Bool in
             guard !s.started else { return false }
             s.started = true
@@ -151,7 +151,7 @@ public final class EventRecorder: Sendable {
     /// dropped: queue full, spam limit of the object reached, or recorder stopped. Reason and
     /// action are cut to 128 bytes, the note to 1024 (the API server's limits).
     @discardableResult
-    public func event(regarding: EventReference, related: EventReference? = nil, type: EventType,
+    package func event(regarding: EventReference, related: EventReference? = nil, type: EventType,
                       reason: String, action: String, note: String) -> Bool {
         let occurrence = Occurrence(
             regarding: regarding, related: related, type: type,
@@ -181,7 +181,7 @@ public final class EventRecorder: Sendable {
     /// Blocks until everything recorded so far is written (or given up), or `timeout` seconds
     /// pass; answers whether it got there.
     @discardableResult
-    public func flush(timeout: Double) -> Bool {
+    package func flush(timeout: Double) -> Bool {
         let deadline = MonotonicTime.now() + max(0, timeout)
         return state.wait { s in
             if s.depth == 0 && !s.busy && s.pendingWrites == 0 { return .done(true) }
@@ -192,7 +192,7 @@ public final class EventRecorder: Sendable {
 
     /// Stops the writer after the write in progress and joins it; what is still queued or waiting
     /// for a retry is abandoned (call `flush` first to give it a chance).
-    public func stop() {
+    package func stop() {
         let thread = state.update { s -> pthread_t? in
             s.stopping = true
             let t = s.thread
@@ -202,10 +202,10 @@ public final class EventRecorder: Sendable {
         if let thread, pthread_equal(thread, pthread_self()) == 0 { Threads.join(thread) }
     }
 
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    package var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// Occurrences waiting for the writer.
-    public var queueDepth: Int { state.withLock { $0.depth } }
+    package var queueDepth: Int { state.withLock { $0.depth } }
 
     // MARK: - Writer thread
 

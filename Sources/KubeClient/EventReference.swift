@@ -1,17 +1,17 @@
 import JSON
 
 /// The object an Event is about (`regarding`, `related`): an ObjectReference.
-public struct EventReference: Sendable, Hashable {
-    public var apiVersion: String
-    public var kind: String
+package struct EventReference: Sendable, Hashable {
+    package var apiVersion: String
+    package var kind: String
     /// "" for cluster-scoped objects.
-    public var namespace: String
-    public var name: String
-    public var uid: String
-    public var resourceVersion: String
-    public var fieldPath: String
+    package var namespace: String
+    package var name: String
+    package var uid: String
+    package var resourceVersion: String
+    package var fieldPath: String
 
-    public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String = "",
+    package init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String = "",
                 resourceVersion: String = "", fieldPath: String = "") {
         self.apiVersion = apiVersion
         self.kind = kind
@@ -23,7 +23,7 @@ public struct EventReference: Sendable, Hashable {
     }
 
     /// The reference to `object` (its apiVersion, kind and metadata); nil without kind or name.
-    public init?(object: JSONValue) {
+    package init?(object: JSONValue) {
         guard let kind = object["kind"]?.stringValue, !kind.isEmpty,
               let name = object["metadata"]?["name"]?.stringValue, !name.isEmpty else { return nil }
         self.init(apiVersion: object["apiVersion"]?.stringValue ?? "", kind: kind,
@@ -35,20 +35,20 @@ public struct EventReference: Sendable, Hashable {
     /// Which object this is, whatever its version: what series and spam limits are kept per.
     /// (A cluster's resourceVersion changes with every status write; its repeated events must
     /// still fold into one series.)
-    public struct Identity: Sendable, Hashable {
-        public var apiVersion: String
-        public var kind: String
-        public var namespace: String
-        public var name: String
-        public var uid: String
+    package struct Identity: Sendable, Hashable {
+        package var apiVersion: String
+        package var kind: String
+        package var namespace: String
+        package var name: String
+        package var uid: String
     }
 
-    public var identity: Identity {
+    package var identity: Identity {
         Identity(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name, uid: uid)
     }
 
     /// The ObjectReference JSON (empty fields left out).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var object = JSONObject()
         for (key, value) in [("apiVersion", apiVersion), ("kind", kind), ("namespace", namespace), ("name", name),
                              ("uid", uid), ("resourceVersion", resourceVersion), ("fieldPath", fieldPath)] where !value.isEmpty {
@@ -59,7 +59,7 @@ public struct EventReference: Sendable, Hashable {
 }
 
 /// `Normal` or `Warning`, the two types the API server accepts.
-public enum EventType: String, Sendable, Hashable {
+package enum EventType: String, Sendable, Hashable {
     case normal = "Normal"
     case warning = "Warning"
 }

@@ -1,22 +1,22 @@
 /// Every bound the HTTP client code puts on what a server may send, in one place. A server that
 /// exceeds one gets a `KubeError.protocolViolation` naming the limit, never an unbounded allocation.
-public struct HTTPClientLimits: Sendable, Equatable {
+package struct HTTPClientLimits: Sendable, Equatable {
     /// Status line plus header fields plus the blank line (the API server sends well under 1 KB).
-    public var maxHeaderBytes: Int
+    package var maxHeaderBytes: Int
     /// Header fields in one response.
-    public var maxHeaderCount: Int
+    package var maxHeaderCount: Int
     /// A whole (non-watch) response body after de-chunking: a list of thousands of pods fits.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// One chunk's declared size.
-    public var maxChunkBytes: Int
+    package var maxChunkBytes: Int
     /// A chunk-size line, extensions included.
-    public var maxChunkLineBytes: Int
+    package var maxChunkLineBytes: Int
     /// The trailer section after the last chunk.
-    public var maxTrailerBytes: Int
+    package var maxTrailerBytes: Int
     /// One watch event (one JSON line), which carries one whole object.
-    public var maxWatchEventBytes: Int
+    package var maxWatchEventBytes: Int
 
-    public init(maxHeaderBytes: Int = 64 * 1024, maxHeaderCount: Int = 128, maxBodyBytes: Int = 64 << 20,
+    package init(maxHeaderBytes: Int = 64 * 1024, maxHeaderCount: Int = 128, maxBodyBytes: Int = 64 << 20,
                 maxChunkBytes: Int = 64 << 20, maxChunkLineBytes: Int = 1024, maxTrailerBytes: Int = 16 * 1024,
                 maxWatchEventBytes: Int = 64 << 20) {
         self.maxHeaderBytes = max(64, maxHeaderBytes)

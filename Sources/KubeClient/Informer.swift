@@ -21,37 +21,37 @@ import Glibc
 ///
 /// Handlers run on the informer's thread, in event order, after the store has the change; they
 /// must return quickly (queue a key, do not call the API). Register them before `start()`.
-public final class Informer: Sendable {
-    public struct Options: Sendable {
+package final class Informer: Sendable {
+    package struct Options: Sendable {
         /// nil: every namespace (or a cluster-scoped resource).
-        public var namespace: String?
-        public var labelSelector: String?
-        public var fieldSelector: String?
+        package var namespace: String?
+        package var labelSelector: String?
+        package var fieldSelector: String?
         /// Objects per list page (`limit`).
-        public var pageSize: Int = 500
+        package var pageSize: Int = 500
         /// Pages per list at most: a server whose `continue` tokens never end cannot make the
         /// informer list for ever (5 million objects at the default page size).
-        public var maximumPages: Int = 10_000
+        package var maximumPages: Int = 10_000
         /// The server `timeoutSeconds` of each watch is drawn from this range, so that many
         /// informers do not all re-watch at the same moment.
-        public var watchTimeoutSeconds: ClosedRange<Int> = 300...600
+        package var watchTimeoutSeconds: ClosedRange<Int> = 300...600
         /// Reconnect backoff: `backoffInitial` doubling to `backoffCap`, each stretched by a
         /// random factor in [1, 2); forgotten after `backoffResetAfter` seconds without a failure.
-        public var backoffInitial: Double = 0.8
-        public var backoffCap: Double = 30
-        public var backoffResetAfter: Double = 120
+        package var backoffInitial: Double = 0.8
+        package var backoffCap: Double = 30
+        package var backoffResetAfter: Double = 120
         /// A watch that ends sooner than this without delivering anything counts as a failure
         /// (backoff applies): a server that closes every stream at once must not be hammered.
-        public var minimumHealthyWatch: Double = 1
+        package var minimumHealthyWatch: Double = 1
         /// Thread name and log label.
-        public var name: String?
+        package var name: String?
         /// Applied to every listed or watched object before the store keeps it (and before the
         /// handlers see it): a controller drops the fields it never reads, so that a cache of
         /// thousands of objects holds only what is used. It must keep `metadata.name`,
         /// `namespace` and `resourceVersion`.
         package var transform: (@Sendable (JSONValue) -> JSONValue)?
 
-        public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil) {
+        package init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil) {
             self.namespace = namespace
             self.labelSelector = labelSelector
             self.fieldSelector = fieldSelector
@@ -59,32 +59,32 @@ public final class Informer: Sendable {
     }
 
     /// What the informer did so far: for tests, logs and metrics.
-    public struct Statistics: Sendable, Equatable {
+    package struct Statistics: Sendable, Equatable {
         /// Complete lists swapped into the store (the first one included).
-        public var lists = 0
+        package var lists = 0
         /// Lists after the first (410 Gone, or a failed list retried).
-        public var relists = 0
+        package var relists = 0
         /// Watch streams opened.
-        public var watches = 0
+        package var watches = 0
         /// Watch streams the server ended normally (timeoutSeconds), re-opened from the last RV.
-        public var watchesEnded = 0
+        package var watchesEnded = 0
         /// Failures retried after a backoff (transport errors, server errors, unhealthy streams).
-        public var reconnects = 0
+        package var reconnects = 0
         /// `410 Gone`/`Expired` answers and ERROR events.
-        public var gone = 0
+        package var gone = 0
         /// ADDED/MODIFIED/DELETED events applied.
-        public var events = 0
-        public var bookmarks = 0
+        package var events = 0
+        package var bookmarks = 0
         /// Objects ignored because they had no `metadata.name`, events without an object.
-        public var malformed = 0
-        public var lastError: KubeError?
+        package var malformed = 0
+        package var lastError: KubeError?
     }
 
-    public let api: any KubeAPI
-    public let resource: KubeResource
-    public let options: Options
+    package let api: any KubeAPI
+    package let resource: KubeResource
+    package let options: Options
     /// The cache. Read it from any thread.
-    public let store = ObjectStore()
+    package let store = ObjectStore()
 
     private struct Handlers: Sendable {
         var add: [@Sendable (JSONValue) -> Void] = []
@@ -104,7 +104,7 @@ public final class Informer: Sendable {
     }
     private let state = Monitor(State())
 
-    public init(api: any KubeAPI, resource: KubeResource, options: Options = Options()) {
+    package init(api: any KubeAPI, resource: KubeResource, options: Options = Options()) {
         self.api = api
         self.resource = resource
         var options = options
@@ -115,16 +115,16 @@ public final class Informer: Sendable {
     }
 
     /// Called for every object that appears: initial list, ADDED events, new objects of a relist.
-    public func onAdd(_ handler: @escaping @Sendable (JSONValue) -> Void) { handlers.withLock { $0.add.append(handler) } }
+    package func onAdd(_ handler: @escaping @Sendable (JSONValue) -> Void) { handlers.withLock { $0.add.append(handler) } }
     /// Called with the previous and the new state of a changed object.
-    public func onUpdate(_ handler: @escaping @Sendable (_ old: JSONValue, _ new: JSONValue) -> Void) {
+    package func onUpdate(_ handler: @escaping @Sendable (_ old: JSONValue, _ new: JSONValue) -> Void) {
         handlers.withLock { $0.update.append(handler) }
     }
     /// Called with the last state of an object that is gone (a DELETED event, or absent from a relist).
-    public func onDelete(_ handler: @escaping @Sendable (JSONValue) -> Void) { handlers.withLock { $0.delete.append(handler) } }
+    package func onDelete(_ handler: @escaping @Sendable (JSONValue) -> Void) { handlers.withLock { $0.delete.append(handler) } }
 
     /// Starts the list-then-watch thread. A second call does nothing.
-    public func start() throws(ThreadStartError) {
+    package func start() throws(ThreadStartError) {
         let proceed = state.withLock { s -> Bool in
             guard !s.started else { return false }
             s.started = true
@@ -142,7 +142,7 @@ public final class Informer: Sendable {
     /// Closes the watch, wakes a backoff wait and joins the thread. A list in flight is finished
     /// first (the client's request timeout bounds it). Safe to call more than once, and from a
     /// handler (it then does not join its own thread).
-    public func stop() {
+    package func stop() {
         let (stream, thread) = state.update { s -> ((any WatchStream)?, pthread_t?) in
             s.stopping = true
             let taken = (s.stream, s.thread)
@@ -154,10 +154,10 @@ public final class Informer: Sendable {
     }
 
     /// True once the first list is in the store and its adds were handed to the handlers.
-    public var hasSynced: Bool { state.withLock { $0.synced } }
+    package var hasSynced: Bool { state.withLock { $0.synced } }
 
     /// Blocks until `hasSynced` or `timeout` seconds pass (or the informer stops); answers `hasSynced`.
-    public func waitForSync(timeout: Double) -> Bool {
+    package func waitForSync(timeout: Double) -> Bool {
         let deadline = MonotonicTime.now() + max(0, timeout)
         return state.wait { s in
             if s.synced { return .done(true) }
@@ -166,15 +166,15 @@ public final class Informer: Sendable {
         }
     }
 
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    package var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// The resourceVersion the next watch starts from (of the last list or event).
-    public var lastResourceVersion: String? { state.withLock { $0.resourceVersion } }
+    package var lastResourceVersion: String? { state.withLock { $0.resourceVersion } }
 
     // Store reads, for convenience.
-    public func get(namespace: String?, name: String) -> JSONValue? { store.get(namespace: namespace, name: name) }
-    public func list(namespace: String? = nil) -> [JSONValue] { store.list(namespace: namespace) }
-    public func byOwner(uid: String) -> [JSONValue] { store.byOwner(uid: uid) }
+    package func get(namespace: String?, name: String) -> JSONValue? { store.get(namespace: namespace, name: name) }
+    package func list(namespace: String? = nil) -> [JSONValue] { store.list(namespace: namespace) }
+    package func byOwner(uid: String) -> [JSONValue] { store.byOwner(uid: uid) }
 
     // MARK: - The reflector loop
 

@@ -3,13 +3,13 @@ import JSON
 /// Informers of one resource across several namespaces (the controller's `--namespace a,b`): one
 /// informer per namespace, since the API has no multi-namespace watch, read as one cache.
 /// With no namespaces, a single informer covers all of them.
-public final class InformerGroup: Sendable {
+package final class InformerGroup: Sendable {
     /// By namespace; the key "" holds the all-namespaces informer.
-    public let informers: [String: Informer]
+    package let informers: [String: Informer]
 
     /// `namespaces` empty (or only empty strings): one informer over every namespace. Duplicates
     /// are ignored. `options.namespace` is overridden per informer.
-    public init(api: any KubeAPI, resource: KubeResource, namespaces: [String], options: Informer.Options = Informer.Options()) {
+    package init(api: any KubeAPI, resource: KubeResource, namespaces: [String], options: Informer.Options = Informer.Options()) {
         let wanted = Set(namespaces.filter { !$0.isEmpty })
         var informers: [String: Informer] = [:]
         if wanted.isEmpty {
@@ -30,12 +30,12 @@ public final class InformerGroup: Sendable {
     private var ordered: [Informer] { informers.keys.sorted().compactMap { informers[$0] } }
 
     /// Registers the handler on every informer (before `start`).
-    public func onAdd(_ handler: @escaping @Sendable (JSONValue) -> Void) { for i in ordered { i.onAdd(handler) } }
-    public func onUpdate(_ handler: @escaping @Sendable (JSONValue, JSONValue) -> Void) { for i in ordered { i.onUpdate(handler) } }
-    public func onDelete(_ handler: @escaping @Sendable (JSONValue) -> Void) { for i in ordered { i.onDelete(handler) } }
+    package func onAdd(_ handler: @escaping @Sendable (JSONValue) -> Void) { for i in ordered { i.onAdd(handler) } }
+    package func onUpdate(_ handler: @escaping @Sendable (JSONValue, JSONValue) -> Void) { for i in ordered { i.onUpdate(handler) } }
+    package func onDelete(_ handler: @escaping @Sendable (JSONValue) -> Void) { for i in ordered { i.onDelete(handler) } }
 
     /// Starts every informer; on failure the ones already started are stopped.
-    public func start() throws(ThreadStartError) {
+    package func start() throws(ThreadStartError) {
         var started: [Informer] = []
         for informer in ordered {
             do {
@@ -48,12 +48,12 @@ public final class InformerGroup: Sendable {
         }
     }
 
-    public func stop() { for informer in ordered { informer.stop() } }
+    package func stop() { for informer in ordered { informer.stop() } }
 
-    public var hasSynced: Bool { ordered.allSatisfy(\.hasSynced) }
+    package var hasSynced: Bool { ordered.allSatisfy(\.hasSynced) }
 
     /// Blocks until every informer synced or `timeout` passes; answers `hasSynced`.
-    public func waitForSync(timeout: Double) -> Bool {
+    package func waitForSync(timeout: Double) -> Bool {
         let deadline = MonotonicTime.now() + max(0, timeout)
         for informer in ordered where !informer.waitForSync(timeout: max(0, deadline - MonotonicTime.now())) {
             return false
@@ -62,20 +62,20 @@ public final class InformerGroup: Sendable {
     }
 
     /// The informer holding `namespace`'s objects (the all-namespaces one when there is one).
-    public func informer(for namespace: String?) -> Informer? {
+    package func informer(for namespace: String?) -> Informer? {
         if let all = informers[""] { return all }
         return namespace.flatMap { informers[$0] }
     }
 
-    public func get(namespace: String?, name: String) -> JSONValue? {
+    package func get(namespace: String?, name: String) -> JSONValue? {
         informer(for: namespace)?.get(namespace: namespace, name: name)
     }
 
     /// One namespace's objects, or (nil) all of them sorted by key.
-    public func list(namespace: String? = nil) -> [JSONValue] {
+    package func list(namespace: String? = nil) -> [JSONValue] {
         if let namespace { return informer(for: namespace)?.list(namespace: namespace) ?? [] }
         return ordered.flatMap { $0.list() }
     }
 
-    public func byOwner(uid: String) -> [JSONValue] { ordered.flatMap { $0.byOwner(uid: uid) } }
+    package func byOwner(uid: String) -> [JSONValue] { ordered.flatMap { $0.byOwner(uid: uid) } }
 }

@@ -9,15 +9,15 @@ import JSON
 
 /// Which collection a call addresses: `/api/v1/namespaces/{ns}/pods`,
 /// `/apis/ray.io/v1/namespaces/{ns}/rayclusters`, …
-public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
+package struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     /// API group; "" for the core group (`/api/v1`).
-    public var group: String
-    public var version: String
+    package var group: String
+    package var version: String
     /// Lower-case plural, as in the URL path.
-    public var plural: String
-    public var namespaced: Bool
+    package var plural: String
+    package var namespaced: Bool
 
-    public init(group: String, version: String, plural: String, namespaced: Bool = true) {
+    package init(group: String, version: String, plural: String, namespaced: Bool = true) {
         self.group = group
         self.version = version
         self.plural = plural
@@ -25,26 +25,26 @@ public struct KubeResource: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `apiVersion` of the objects: `v1`, `ray.io/v1`, …
-    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
-    public var description: String { group.isEmpty ? "\(plural).\(version)" : "\(plural).\(version).\(group)" }
+    package var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    package var description: String { group.isEmpty ? "\(plural).\(version)" : "\(plural).\(version).\(group)" }
 
-    public static let pods = KubeResource(group: "", version: "v1", plural: "pods")
-    public static let services = KubeResource(group: "", version: "v1", plural: "services")
-    public static let namespaces = KubeResource(group: "", version: "v1", plural: "namespaces", namespaced: false)
-    public static let leases = KubeResource(group: "coordination.k8s.io", version: "v1", plural: "leases")
-    public static let events = KubeResource(group: "events.k8s.io", version: "v1", plural: "events")
+    package static let pods = KubeResource(group: "", version: "v1", plural: "pods")
+    package static let services = KubeResource(group: "", version: "v1", plural: "services")
+    package static let namespaces = KubeResource(group: "", version: "v1", plural: "namespaces", namespaced: false)
+    package static let leases = KubeResource(group: "coordination.k8s.io", version: "v1", plural: "leases")
+    package static let events = KubeResource(group: "events.k8s.io", version: "v1", plural: "events")
 }
 
 /// Options of a list or watch call. nil fields are not sent.
-public struct ListOptions: Sendable, Equatable {
-    public var labelSelector: String?
-    public var fieldSelector: String?
+package struct ListOptions: Sendable, Equatable {
+    package var labelSelector: String?
+    package var fieldSelector: String?
     /// Page size; the answer's `metadata.continue` fetches the next page.
-    public var limit: Int?
-    public var continueToken: String?
+    package var limit: Int?
+    package var continueToken: String?
     /// "0" reads from the API server's cache, nil is a quorum read, anything else "not older than".
-    public var resourceVersion: String?
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
+    package var resourceVersion: String?
+    package init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
                 continueToken: String? = nil, resourceVersion: String? = nil) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
@@ -55,15 +55,15 @@ public struct ListOptions: Sendable, Equatable {
 }
 
 /// Options of a watch call.
-public struct WatchOptions: Sendable, Equatable {
-    public var labelSelector: String?
-    public var fieldSelector: String?
+package struct WatchOptions: Sendable, Equatable {
+    package var labelSelector: String?
+    package var fieldSelector: String?
     /// Where the stream starts; events after this version are sent.
-    public var resourceVersion: String?
-    public var allowBookmarks: Bool
+    package var resourceVersion: String?
+    package var allowBookmarks: Bool
     /// The server closes the stream after this long (client-go draws it from 5–10 min).
-    public var timeoutSeconds: Int?
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,
+    package var timeoutSeconds: Int?
+    package init(labelSelector: String? = nil, fieldSelector: String? = nil, resourceVersion: String? = nil,
                 allowBookmarks: Bool = true, timeoutSeconds: Int? = nil) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
@@ -74,13 +74,13 @@ public struct WatchOptions: Sendable, Equatable {
 }
 
 /// Options of a delete call.
-public struct DeleteOptions: Sendable, Equatable {
+package struct DeleteOptions: Sendable, Equatable {
     /// `Foreground`, `Background` or `Orphan`; nil leaves the server's default.
-    public var propagationPolicy: String?
+    package var propagationPolicy: String?
     /// The delete applies only to the object with this UID (a re-created namesake is left alone).
-    public var preconditionUID: String?
-    public var gracePeriodSeconds: Int?
-    public init(propagationPolicy: String? = nil, preconditionUID: String? = nil, gracePeriodSeconds: Int? = nil) {
+    package var preconditionUID: String?
+    package var gracePeriodSeconds: Int?
+    package init(propagationPolicy: String? = nil, preconditionUID: String? = nil, gracePeriodSeconds: Int? = nil) {
         self.propagationPolicy = propagationPolicy
         self.preconditionUID = preconditionUID
         self.gracePeriodSeconds = gracePeriodSeconds
@@ -88,14 +88,14 @@ public struct DeleteOptions: Sendable, Equatable {
 }
 
 /// One event of a watch stream.
-public struct WatchEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+package struct WatchEvent: Sendable, Equatable {
+    package enum Kind: String, Sendable {
         case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK", error = "ERROR"
     }
-    public var type: Kind
+    package var type: Kind
     /// The object; for `.error` the `Status` the server sent (410 Gone after compaction, …).
-    public var object: JSONValue
-    public init(type: Kind, object: JSONValue) {
+    package var object: JSONValue
+    package init(type: Kind, object: JSONValue) {
         self.type = type
         self.object = object
     }
@@ -103,31 +103,31 @@ public struct WatchEvent: Sendable, Equatable {
 
 /// An open watch. `next()` blocks until an event arrives; nil means the server ended the stream
 /// normally (its `timeoutSeconds` passed), and the caller re-watches from its last resourceVersion.
-public protocol WatchStream: AnyObject, Sendable {
+package protocol WatchStream: AnyObject, Sendable {
     func next() throws(KubeError) -> WatchEvent?
     /// Ends the stream from any thread; a blocked `next()` returns nil or `.cancelled`.
     func close()
 }
 
 /// The API server's answer when it is not a success: its `Status` object, typed.
-public struct APIStatus: Sendable, Equatable, CustomStringConvertible {
+package struct APIStatus: Sendable, Equatable, CustomStringConvertible {
     /// HTTP status code (404, 409, 410, 422, 429, 500…).
-    public var code: Int
+    package var code: Int
     /// `Status.reason`: NotFound, AlreadyExists, Conflict, Invalid, Gone, Expired, TooManyRequests…
-    public var reason: String
-    public var message: String
+    package var reason: String
+    package var message: String
     /// `Retry-After` in seconds, when the server sent one.
-    public var retryAfterSeconds: Int?
-    public init(code: Int, reason: String, message: String, retryAfterSeconds: Int? = nil) {
+    package var retryAfterSeconds: Int?
+    package init(code: Int, reason: String, message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.reason = reason
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
     }
-    public var description: String { "\(code) \(reason): \(message)" }
+    package var description: String { "\(code) \(reason): \(message)" }
 }
 
-public enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The server answered with a failure `Status`.
     case api(APIStatus)
     /// No answer: connect, TLS, read or write failed, or a timeout passed.
@@ -139,7 +139,7 @@ public enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The call was abandoned because the client or the stream was closed.
     case cancelled
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .api(let status): return status.description
         case .transport(let message): return "transport: \(message)"
@@ -149,18 +149,18 @@ public enum KubeError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var status: APIStatus? { if case .api(let s) = self { return s } else { return nil } }
-    public var isNotFound: Bool { status?.code == 404 }
-    public var isAlreadyExists: Bool { status?.code == 409 && status?.reason == "AlreadyExists" }
-    public var isConflict: Bool { status?.code == 409 && status?.reason != "AlreadyExists" }
+    package var status: APIStatus? { if case .api(let s) = self { return s } else { return nil } }
+    package var isNotFound: Bool { status?.code == 404 }
+    package var isAlreadyExists: Bool { status?.code == 409 && status?.reason == "AlreadyExists" }
+    package var isConflict: Bool { status?.code == 409 && status?.reason != "AlreadyExists" }
     /// 410 Gone or reason Expired: the resourceVersion is too old; relist.
-    public var isGone: Bool { status?.code == 410 || status?.reason == "Expired" || status?.reason == "Gone" }
-    public var isInvalid: Bool { status?.code == 422 }
+    package var isGone: Bool { status?.code == 410 || status?.reason == "Expired" || status?.reason == "Gone" }
+    package var isInvalid: Bool { status?.code == 422 }
 }
 
 /// The Kubernetes API as the operator uses it. `namespace` is nil for cluster-scoped resources and
 /// for lists and watches across all namespaces.
-public protocol KubeAPI: AnyObject, Sendable {
+package protocol KubeAPI: AnyObject, Sendable {
     func get(_ resource: KubeResource, namespace: String?, name: String) throws(KubeError) -> JSONValue
     /// The List object (`items`, `metadata.resourceVersion`, `metadata.continue`).
     func list(_ resource: KubeResource, namespace: String?, options: ListOptions) throws(KubeError) -> JSONValue

@@ -5,9 +5,9 @@ import JSON
 
 /// Most items `listAll` gathers before giving up (a bound on memory, far above any cluster the
 /// operator manages).
-public let listAllMaxItems = 1_000_000
+package let listAllMaxItems = 1_000_000
 /// How many times `listAll` starts over after its continue token expired.
-public let listAllMaxRestarts = 3
+package let listAllMaxRestarts = 3
 
 extension KubeAPI {
     /// Lists every object, `pageSize` at a time, following `metadata.continue`, and answers one
@@ -17,7 +17,7 @@ extension KubeAPI {
     /// A continue token expires when the server compacts its history (410 Gone / Expired): the
     /// list then starts over from the first page, up to `listAllMaxRestarts` times, and finally
     /// once without paging, as client-go's pager does.
-    public func listAll(_ resource: KubeResource, namespace: String?, options: ListOptions = ListOptions(),
+    package func listAll(_ resource: KubeResource, namespace: String?, options: ListOptions = ListOptions(),
                         pageSize: Int = 500) throws(KubeError) -> JSONValue {
         var restarts = 0
         while true {

@@ -1,34 +1,34 @@
 /// Tuning of `KubeHTTPClient`. Defaults follow client-go and controller-runtime where they have one.
-public struct KubeClientOptions: Sendable, Equatable {
+package struct KubeClientOptions: Sendable, Equatable {
     /// Client-side rate limit (`--kube-api-qps`): requests per second; ≤ 0 turns limiting off
     /// (and leaves fairness to the server's priority and fairness).
-    public var qps: Double
+    package var qps: Double
     /// Requests that may go at once before the rate applies (`--kube-api-burst`).
-    public var burst: Int
+    package var burst: Int
     /// Seconds for the TCP connect (per address) and, separately, for the TLS handshake.
-    public var connectTimeout: Double
+    package var connectTimeout: Double
     /// Seconds for one attempt of an ordinary call, from sending the request to the last body byte.
-    public var requestTimeout: Double
+    package var requestTimeout: Double
     /// Seconds an idle pooled connection is kept before it is closed rather than reused (Go's
     /// default idle timeout; the API server keeps idle connections longer than this).
-    public var idleConnectionTimeout: Double
+    package var idleConnectionTimeout: Double
     /// Idle keep-alive connections kept for ordinary calls; more concurrent calls open more
     /// connections, and the surplus is closed when they finish.
-    public var maxIdleConnections: Int
+    package var maxIdleConnections: Int
     /// Retries of an answer 429 or 5xx that carries Retry-After (client-go: 10).
-    public var maxRetries: Int
+    package var maxRetries: Int
     /// Longest wait honoured from a Retry-After header, in seconds.
-    public var maxRetryAfterSeconds: Double
+    package var maxRetryAfterSeconds: Double
     /// A watch's client-side idle timeout is the server's `timeoutSeconds` plus this margin: the
     /// server ends the stream first unless the connection silently died.
-    public var watchIdleMargin: Double
+    package var watchIdleMargin: Double
     /// The idle timeout of a watch that asks for no `timeoutSeconds` (the server then picks one of
     /// up to an hour, twice its --min-request-timeout of 1800 s).
-    public var watchIdleTimeout: Double
-    public var userAgent: String
-    public var limits: HTTPClientLimits
+    package var watchIdleTimeout: Double
+    package var userAgent: String
+    package var limits: HTTPClientLimits
 
-    public init(qps: Double = 20, burst: Int = 30, connectTimeout: Double = 10, requestTimeout: Double = 60,
+    package init(qps: Double = 20, burst: Int = 30, connectTimeout: Double = 10, requestTimeout: Double = 60,
                 idleConnectionTimeout: Double = 90, maxIdleConnections: Int = 32, maxRetries: Int = 10,
                 maxRetryAfterSeconds: Double = 10, watchIdleMargin: Double = 30, watchIdleTimeout: Double = 3660,
                 userAgent: String = "ray-operator", limits: HTTPClientLimits = HTTPClientLimits()) {

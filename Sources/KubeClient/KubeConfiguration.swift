@@ -3,27 +3,27 @@ import TLS
 /// How to reach and authenticate to the API server: the result of reading a kubeconfig or the
 /// in-cluster service-account files. Credentials are held as bytes (read whole when loaded), except
 /// the token file, which is re-read when it changes (projected service-account tokens rotate).
-public struct KubeConfiguration: Sendable, Equatable {
-    public var server: ServerAddress
+package struct KubeConfiguration: Sendable, Equatable {
+    package var server: ServerAddress
     /// The name the server certificate must carry when it differs from the host dialled
     /// (kubeconfig `tls-server-name`).
-    public var tlsServerName: String?
+    package var tlsServerName: String?
     /// PEM bundle the server's certificate must chain to; nil uses the system's trust store.
-    public var certificateAuthorityPEM: [UInt8]?
-    public var clientCertificatePEM: [UInt8]?
-    public var clientKeyPEM: [UInt8]?
+    package var certificateAuthorityPEM: [UInt8]?
+    package var clientCertificatePEM: [UInt8]?
+    package var clientKeyPEM: [UInt8]?
     /// A fixed bearer token.
-    public var bearerToken: String?
+    package var bearerToken: String?
     /// A file holding the bearer token, re-read whenever it changes; wins over `bearerToken`
     /// (client-go's behaviour: the file is the fresher source).
-    public var bearerTokenFile: String?
-    public var insecureSkipTLSVerify: Bool
+    package var bearerTokenFile: String?
+    package var insecureSkipTLSVerify: Bool
     /// The namespace of the context (or of the pod, in-cluster); "default" when none is named.
-    public var namespace: String
+    package var namespace: String
     /// Where the configuration came from, for logs: "kubeconfig /root/.kube/config, context e2e".
-    public var source: String
+    package var source: String
 
-    public init(server: ServerAddress, tlsServerName: String? = nil, certificateAuthorityPEM: [UInt8]? = nil,
+    package init(server: ServerAddress, tlsServerName: String? = nil, certificateAuthorityPEM: [UInt8]? = nil,
                 clientCertificatePEM: [UInt8]? = nil, clientKeyPEM: [UInt8]? = nil, bearerToken: String? = nil,
                 bearerTokenFile: String? = nil, insecureSkipTLSVerify: Bool = false, namespace: String = "default",
                 source: String = "explicit") {
@@ -40,7 +40,7 @@ public struct KubeConfiguration: Sendable, Equatable {
     }
 
     /// Where in-cluster credentials are mounted.
-    public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
+    package static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
     /// Finds the configuration the way the operator's `--kubeconfig` flag documents:
     /// 1. `kubeconfigPath` when given (and not empty);
@@ -51,7 +51,7 @@ public struct KubeConfiguration: Sendable, Equatable {
     /// 4. `$HOME/.kube/config`.
     /// The first source that applies is used, and its errors are reported (no silent fallback to
     /// the next one, which would hide a broken in-cluster mount behind a confusing message).
-    public static func load(kubeconfigPath: String?, environment: [String: String],
+    package static func load(kubeconfigPath: String?, environment: [String: String],
                             serviceAccountDirectory: String = KubeConfiguration.serviceAccountDirectory) throws(KubeError) -> KubeConfiguration {
         if let path = kubeconfigPath, !path.isEmpty {
             return try fromKubeconfigFile(path)
@@ -71,7 +71,7 @@ public struct KubeConfiguration: Sendable, Equatable {
     }
 
     /// Reads and parses one kubeconfig file.
-    public static func fromKubeconfigFile(_ path: String, context: String? = nil) throws(KubeError) -> KubeConfiguration {
+    package static func fromKubeconfigFile(_ path: String, context: String? = nil) throws(KubeError) -> KubeConfiguration {
         let bytes: [UInt8]
         do {
             bytes = try readFileCapped(path, maxBytes: maxKubeconfigBytes)
@@ -83,12 +83,12 @@ public struct KubeConfiguration: Sendable, Equatable {
 
     /// Largest kubeconfig file read (a kubeconfig with many contexts and inline certificates is a
     /// few hundred KB at most).
-    public static let maxKubeconfigBytes = 4 << 20
+    package static let maxKubeconfigBytes = 4 << 20
 
     /// The in-cluster configuration from `KUBERNETES_SERVICE_HOST`/`_PORT` and the mounted
     /// service-account files: `token` (required, re-read on rotation), `ca.crt` (required),
     /// `namespace` (optional).
-    public static func inCluster(host: String, port: String, directory: String = KubeConfiguration.serviceAccountDirectory) throws(KubeError) -> KubeConfiguration {
+    package static func inCluster(host: String, port: String, directory: String = KubeConfiguration.serviceAccountDirectory) throws(KubeError) -> KubeConfiguration {
         guard port.utf8.count <= 5, port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let portNumber = Int(port), (1...65_535).contains(portNumber) else {
             throw KubeError.configuration("in-cluster: KUBERNETES_SERVICE_PORT '\(port)' is not a port number")
         }

@@ -16,9 +16,9 @@ import TLS
 /// - an answer 429 or 5xx carrying `Retry-After` is retried after that many seconds (capped),
 ///   at most `maxRetries` times, as client-go does.
 /// Nothing else is retried here: the informer, leader election and the reconciler decide.
-public final class KubeHTTPClient: KubeAPI, Sendable {
-    public let configuration: KubeConfiguration
-    public let options: KubeClientOptions
+package final class KubeHTTPClient: KubeAPI, Sendable {
+    package let configuration: KubeConfiguration
+    package let options: KubeClientOptions
     private let tlsContext: ClientTLSContext
     private let tokenSource: BearerTokenSource
     private let pool: ConnectionPool
@@ -28,7 +28,7 @@ public final class KubeHTTPClient: KubeAPI, Sendable {
 
     /// Builds the TLS context from the configuration's PEM bytes; throws `.configuration` when
     /// they cannot be used (bad PEM, key not matching the certificate…). No connection is opened yet.
-    public init(configuration: KubeConfiguration, options: KubeClientOptions = .init(), metrics: MetricsRegistry? = nil) throws(KubeError) {
+    package init(configuration: KubeConfiguration, options: KubeClientOptions = .init(), metrics: MetricsRegistry? = nil) throws(KubeError) {
         self.configuration = configuration
         self.options = options
         do {
@@ -48,31 +48,31 @@ public final class KubeHTTPClient: KubeAPI, Sendable {
     deinit { pool.removeAll() }
 
     /// The namespace of the configuration's context (or of the pod, in-cluster).
-    public var defaultNamespace: String { configuration.namespace }
+    package var defaultNamespace: String { configuration.namespace }
 
     /// Idle connections kept for reuse right now.
-    public var idleConnectionCount: Int { pool.idleCount }
+    package var idleConnectionCount: Int { pool.idleCount }
 
     /// Closes the idle connections; later calls fail with `.cancelled`. Watches already open are
     /// closed by their owners.
-    public func close() {
+    package func close() {
         closed.store(true, ordering: .sequentiallyConsistent)
         pool.removeAll()
     }
 
     // MARK: - KubeAPI
 
-    public func get(_ resource: KubeResource, namespace: String?, name: String) throws(KubeError) -> JSONValue {
+    package func get(_ resource: KubeResource, namespace: String?, name: String) throws(KubeError) -> JSONValue {
         let path = try KubeRequestPath.object(resource, namespace: namespace, name: name, prefix: configuration.server.pathPrefix)
         return try callJSON(HTTPRequest(method: "GET", target: path))
     }
 
-    public func list(_ resource: KubeResource, namespace: String?, options: ListOptions) throws(KubeError) -> JSONValue {
+    package func list(_ resource: KubeResource, namespace: String?, options: ListOptions) throws(KubeError) -> JSONValue {
         let path = try KubeRequestPath.collection(resource, namespace: namespace, prefix: configuration.server.pathPrefix)
         return try callJSON(HTTPRequest(method: "GET", target: path + KubeRequestPath.query(options)))
     }
 
-    public func create(_ resource: KubeResource, namespace: String?, object: JSONValue) throws(KubeError) -> JSONValue {
+    package func create(_ resource: KubeResource, namespace: String?, object: JSONValue) throws(KubeError) -> JSONValue {
         // a namespaced object names its namespace in metadata when the caller does not
         let target = resource.namespaced ? (namespace ?? object["metadata"]?["namespace"]?.stringValue) : nil
         if resource.namespaced && target == nil {
@@ -82,14 +82,14 @@ public final class KubeHTTPClient: KubeAPI, Sendable {
         return try callJSON(HTTPRequest(method: "POST", target: path, fields: [Self.jsonContentType], body: object.serialized()))
     }
 
-    public func update(_ resource: KubeResource, namespace: String?, name: String, object: JSONValue,
+    package func update(_ resource: KubeResource, namespace: String?, name: String, object: JSONValue,
                        subresource: String?) throws(KubeError) -> JSONValue {
         let path = try KubeRequestPath.object(resource, namespace: namespace, name: name, subresource: subresource,
                                               prefix: configuration.server.pathPrefix)
         return try callJSON(HTTPRequest(method: "PUT", target: path, fields: [Self.jsonContentType], body: object.serialized()))
     }
 
-    public func mergePatch(_ resource: KubeResource, namespace: String?, name: String, patch: JSONValue,
+    package func mergePatch(_ resource: KubeResource, namespace: String?, name: String, patch: JSONValue,
                            subresource: String?) throws(KubeError) -> JSONValue {
         let path = try KubeRequestPath.object(resource, namespace: namespace, name: name, subresource: subresource,
                                               prefix: configuration.server.pathPrefix)
@@ -98,20 +98,20 @@ public final class KubeHTTPClient: KubeAPI, Sendable {
                                         body: patch.serialized()))
     }
 
-    public func delete(_ resource: KubeResource, namespace: String?, name: String, options: DeleteOptions) throws(KubeError) {
+    package func delete(_ resource: KubeResource, namespace: String?, name: String, options: DeleteOptions) throws(KubeError) {
         let path = try KubeRequestPath.object(resource, namespace: namespace, name: name, prefix: configuration.server.pathPrefix)
         _ = try call(HTTPRequest(method: "DELETE", target: path, fields: [Self.jsonContentType],
                                  body: Self.deleteOptionsBody(options).serialized()))
     }
 
-    public func deleteCollection(_ resource: KubeResource, namespace: String?, labelSelector: String,
+    package func deleteCollection(_ resource: KubeResource, namespace: String?, labelSelector: String,
                                  options: DeleteOptions) throws(KubeError) {
         let path = try KubeRequestPath.collection(resource, namespace: namespace, prefix: configuration.server.pathPrefix)
         _ = try call(HTTPRequest(method: "DELETE", target: path + KubeRequestPath.query(labelSelector: labelSelector),
                                  fields: [Self.jsonContentType], body: Self.deleteOptionsBody(options).serialized()))
     }
 
-    public func watch(_ resource: KubeResource, namespace: String?, options: WatchOptions) throws(KubeError) -> any WatchStream {
+    package func watch(_ resource: KubeResource, namespace: String?, options: WatchOptions) throws(KubeError) -> any WatchStream {
         let path = try KubeRequestPath.collection(resource, namespace: namespace, prefix: configuration.server.pathPrefix)
         let request = HTTPRequest(method: "GET", target: path + KubeRequestPath.query(options))
         let bytes = try serialize(request)

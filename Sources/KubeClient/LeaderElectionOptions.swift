@@ -4,37 +4,37 @@ import Glibc
 #endif
 
 /// Options of a `LeaderElector`, with client-go's defaults and rules.
-public struct LeaderElectionOptions: Sendable {
+package struct LeaderElectionOptions: Sendable {
     /// The Lease (`coordination.k8s.io/v1`) the candidates contend for.
-    public var leaseName: String
-    public var leaseNamespace: String
+    package var leaseName: String
+    package var leaseNamespace: String
     /// This candidate's name in `holderIdentity`; unique per process (`hostname_uuid` by default).
-    public var identity: String
+    package var identity: String
     /// How long others wait, from the moment they last saw the record change, before taking over.
-    public var leaseDuration: Double = 15
+    package var leaseDuration: Double = 15
     /// How long a leader keeps leading without a successful renewal; then it stops at once.
-    public var renewDeadline: Double = 10
+    package var renewDeadline: Double = 10
     /// Pause between attempts (acquire: stretched by a random factor up to 1 + `jitterFactor`).
-    public var retryPeriod: Double = 2
-    public var jitterFactor: Double = 1.2
+    package var retryPeriod: Double = 2
+    package var jitterFactor: Double = 1.2
     /// Empty `holderIdentity` on `stop()` so a successor need not wait out the lease.
-    public var releaseOnStop = true
+    package var releaseOnStop = true
     /// `leader_election_master_status{name}` goes here when set.
-    public var metrics: MetricsRegistry?
+    package var metrics: MetricsRegistry?
 
-    public init(leaseName: String, leaseNamespace: String, identity: String = LeaderElectionOptions.defaultIdentity()) {
+    package init(leaseName: String, leaseNamespace: String, identity: String = LeaderElectionOptions.defaultIdentity()) {
         self.leaseName = leaseName
         self.leaseNamespace = leaseNamespace
         self.identity = identity
     }
 
     /// The Lease stores whole seconds: what this candidate writes as `leaseDurationSeconds`.
-    public var leaseDurationSeconds: Int { Int(min(max(leaseDuration.rounded(.up), 1), 86_400)) }
+    package var leaseDurationSeconds: Int { Int(min(max(leaseDuration.rounded(.up), 1), 86_400)) }
 
     /// client-go's rules: lease > renew deadline > jitterFactor × retry period, all positive, and
     /// names present. A leader must stop before others may take over, and must get several
     /// attempts at renewing before it gives up.
-    public func validate() throws(LeaderElectionError) {
+    package func validate() throws(LeaderElectionError) {
         func invalid(_ message: String) -> LeaderElectionError { .invalidOptions(message) }
         if leaseName.isEmpty { throw invalid("the lease name is empty") }
         if leaseNamespace.isEmpty { throw invalid("the lease namespace is empty") }
@@ -53,7 +53,7 @@ public struct LeaderElectionOptions: Sendable {
 
     /// `hostname_` plus a random UUID: two processes on one host (or a restarted pod reusing its
     /// name) never share an identity.
-    public static func defaultIdentity() -> String {
+    package static func defaultIdentity() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         let host: String
         if gethostname(&buffer, buffer.count &- 1) == 0 {
@@ -79,11 +79,11 @@ public struct LeaderElectionOptions: Sendable {
     }
 }
 
-public enum LeaderElectionError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum LeaderElectionError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidOptions(String)
     case threadStart(ThreadStartError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidOptions(let message): return "leader election: \(message)"
         case .threadStart(let error): return error.description

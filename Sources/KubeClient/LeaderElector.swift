@@ -25,20 +25,20 @@ import Glibc
 ///
 /// Callbacks run on the elector's thread (or, for a `stop()` while leading, on the caller's) and
 /// must return quickly: start or stop workers, do not call the API.
-public final class LeaderElector: Sendable {
-    public struct Statistics: Sendable, Equatable {
-        public var attempts = 0
-        public var acquisitions = 0
-        public var renewals = 0
-        public var failedAttempts = 0
+package final class LeaderElector: Sendable {
+    package struct Statistics: Sendable, Equatable {
+        package var attempts = 0
+        package var acquisitions = 0
+        package var renewals = 0
+        package var failedAttempts = 0
         /// Times leadership was lost (deadline passed or another holder seen).
-        public var losses = 0
-        public var releases = 0
-        public var lastError: KubeError?
+        package var losses = 0
+        package var releases = 0
+        package var lastError: KubeError?
     }
 
-    public let api: any KubeAPI
-    public let options: LeaderElectionOptions
+    package let api: any KubeAPI
+    package let options: LeaderElectionOptions
 
     private struct Callbacks: Sendable {
         var started: [@Sendable () -> Void] = []
@@ -84,7 +84,7 @@ public final class LeaderElector: Sendable {
     private let status: Gauge?
 
     /// Validates `options` (see `LeaderElectionOptions.validate`).
-    public init(api: any KubeAPI, options: LeaderElectionOptions) throws(LeaderElectionError) {
+    package init(api: any KubeAPI, options: LeaderElectionOptions) throws(LeaderElectionError) {
         try options.validate()
         self.api = api
         self.options = options
@@ -94,25 +94,25 @@ public final class LeaderElector: Sendable {
         status?.set(0)
     }
 
-    public func onStartedLeading(_ callback: @escaping @Sendable () -> Void) { callbacks.withLock { $0.started.append(callback) } }
-    public func onStoppedLeading(_ callback: @escaping @Sendable () -> Void) { callbacks.withLock { $0.stopped.append(callback) } }
+    package func onStartedLeading(_ callback: @escaping @Sendable () -> Void) { callbacks.withLock { $0.started.append(callback) } }
+    package func onStoppedLeading(_ callback: @escaping @Sendable () -> Void) { callbacks.withLock { $0.stopped.append(callback) } }
     /// Called with the holder's identity whenever a different holder is observed (self included).
-    public func onNewLeader(_ callback: @escaping @Sendable (String) -> Void) { callbacks.withLock { $0.newLeader.append(callback) } }
+    package func onNewLeader(_ callback: @escaping @Sendable (String) -> Void) { callbacks.withLock { $0.newLeader.append(callback) } }
 
     /// True while this candidate holds the lease and its last renewal is younger than the renew
     /// deadline. Cheap; any thread. Workers check it before acting.
-    public var isLeader: Bool {
+    package var isLeader: Bool {
         let now = MonotonicTime.now()
         return state.withLock { $0.leading && now < $0.lastRenewAt + options.renewDeadline }
     }
 
     /// The holder last observed in the Lease ("" when nobody holds it, nil before the first read).
-    public var observedLeader: String? { state.withLock { $0.observed?.holderIdentity } }
+    package var observedLeader: String? { state.withLock { $0.observed?.holderIdentity } }
 
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    package var statistics: Statistics { state.withLock { $0.statistics } }
 
     /// Starts contending (two threads: the elector, and the one that makes its API calls).
-    public func start() throws(LeaderElectionError) {
+    package func start() throws(LeaderElectionError) {
         let proceed = state.withLock { s -> Bool in
             guard !s.started else { return false }
             s.started = true
@@ -139,7 +139,7 @@ public final class LeaderElector: Sendable {
     /// candidate still holds the Lease and `releaseOnStop` is set, empties `holderIdentity` (and
     /// sets `leaseDurationSeconds` to 1) so a successor starts at once; a leader then gets
     /// `onStoppedLeading` here.
-    public func stop() {
+    package func stop() {
         let elector = state.update { s -> pthread_t? in
             s.stopping = true
             s.frozen = false

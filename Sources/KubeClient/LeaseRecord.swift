@@ -2,14 +2,14 @@ import JSON
 
 /// The leader-election fields of a Lease's `spec`. Compared as a whole: any change of any field
 /// (a renewal moves `renewTime`) tells an observer the holder is alive.
-public struct LeaseRecord: Sendable, Equatable {
-    public var holderIdentity: String
-    public var leaseDurationSeconds: Int?
-    public var acquireTime: String?
-    public var renewTime: String?
-    public var leaseTransitions: Int
+package struct LeaseRecord: Sendable, Equatable {
+    package var holderIdentity: String
+    package var leaseDurationSeconds: Int?
+    package var acquireTime: String?
+    package var renewTime: String?
+    package var leaseTransitions: Int
 
-    public init(holderIdentity: String, leaseDurationSeconds: Int?, acquireTime: String?, renewTime: String?, leaseTransitions: Int) {
+    package init(holderIdentity: String, leaseDurationSeconds: Int?, acquireTime: String?, renewTime: String?, leaseTransitions: Int) {
         self.holderIdentity = holderIdentity
         self.leaseDurationSeconds = leaseDurationSeconds
         self.acquireTime = acquireTime
@@ -18,7 +18,7 @@ public struct LeaseRecord: Sendable, Equatable {
     }
 
     /// Reads `lease.spec`; missing fields read as empty/zero (a Lease created by hand is valid).
-    public init(lease: JSONValue) {
+    package init(lease: JSONValue) {
         let spec = lease["spec"]
         holderIdentity = spec?["holderIdentity"]?.stringValue ?? ""
         leaseDurationSeconds = spec?["leaseDurationSeconds"]?.intValue
@@ -28,7 +28,7 @@ public struct LeaseRecord: Sendable, Equatable {
     }
 
     /// The `spec` object to write.
-    public var spec: JSONValue {
+    package var spec: JSONValue {
         var object = JSONObject()
         object["holderIdentity"] = .string(holderIdentity)
         if let leaseDurationSeconds { object["leaseDurationSeconds"] = .integer(Int64(leaseDurationSeconds)) }

@@ -6,24 +6,24 @@ import Glibc
 /// (`2006-01-02T15:04:05.000000Z`). Lease `acquireTime`/`renewTime` and Event `eventTime` and
 /// `series.lastObservedTime` are written in this form; the API server rejects other spellings
 /// for these fields on some versions.
-public enum MicroTime {
+package enum MicroTime {
     /// Wall-clock now, in microseconds since the Unix epoch (CLOCK_REALTIME). Only ever written
     /// into objects; durations and expiry use the monotonic clock.
-    public static func nowMicroseconds() -> Int64 {
+    package static func nowMicroseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) &* 1_000_000 &+ Int64(ts.tv_nsec / 1000)
     }
 
     /// Now, formatted.
-    public static func now() -> String { format(microseconds: nowMicroseconds()) }
+    package static func now() -> String { format(microseconds: nowMicroseconds()) }
 
     /// Years outside 0…9999 cannot be written in RFC 3339; times are clamped into that range.
     static let earliest: Int64 = -62_167_219_200 * 1_000_000          // 0000-01-01T00:00:00Z
     static let latest: Int64 = 253_402_300_799 * 1_000_000 + 999_999  // 9999-12-31T23:59:59.999999Z
 
     /// `microseconds` since the epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
-    public static func format(microseconds: Int64) -> String {
+    package static func format(microseconds: Int64) -> String {
         let t = min(max(microseconds, earliest), latest)
         let (seconds, fraction) = floorDivide(t, 1_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
@@ -38,7 +38,7 @@ public enum MicroTime {
 
     /// Parses RFC 3339 (`Z` or `±hh:mm` offset, any number of fraction digits, truncated to
     /// microseconds); nil for anything else.
-    public static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         guard b.count >= 20, b.count <= 64 else { return nil }
         func digits(_ start: Int, _ count: Int) -> Int64? {

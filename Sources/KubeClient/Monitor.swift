@@ -121,8 +121,8 @@ package enum MonotonicTime {
 }
 
 /// A component could not start its thread (the system refused one: thread or memory limits).
-public struct ThreadStartError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var component: String
-    public init(component: String) { self.component = component }
-    public var description: String { "\(component): the system refused to start a thread" }
+package struct ThreadStartError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var component: String
+    package init(component: String) { self.component = component }
+    package var description: String { "\(component): the system refused to start a thread" }
 }

@@ -2,41 +2,41 @@ import JSON
 
 /// Where an object lives: namespace ("" for cluster-scoped objects) and name. The key of the
 /// informer's store and, as `namespace/name`, the usual work-queue key.
-public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public var namespace: String
-    public var name: String
+package struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    package var namespace: String
+    package var name: String
 
-    public init(namespace: String?, name: String) {
+    package init(namespace: String?, name: String) {
         self.namespace = namespace ?? ""
         self.name = name
     }
 
     /// The key of `object` (its `metadata.namespace` and `metadata.name`); nil without a name.
-    public init?(object: JSONValue) {
+    package init?(object: JSONValue) {
         guard let name = object["metadata"]?["name"]?.stringValue, !name.isEmpty else { return nil }
         self.init(namespace: object["metadata"]?["namespace"]?.stringValue, name: name)
     }
 
     /// `namespace/name`, or `name` alone for cluster-scoped objects.
-    public var description: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+    package var description: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
 
-    public static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
+    package static func < (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
         (lhs.namespace, lhs.name) < (rhs.namespace, rhs.name)
     }
 }
 
 /// Reading the `metadata` members the client machinery needs, from any object.
-public enum ObjectMetadata {
-    public static func resourceVersion(of object: JSONValue) -> String? {
+package enum ObjectMetadata {
+    package static func resourceVersion(of object: JSONValue) -> String? {
         object["metadata"]?["resourceVersion"]?.stringValue
     }
 
-    public static func uid(of object: JSONValue) -> String? {
+    package static func uid(of object: JSONValue) -> String? {
         object["metadata"]?["uid"]?.stringValue
     }
 
     /// The UID of the owner reference marked `controller: true`, if any (at most one may be).
-    public static func controllerOwnerUID(of object: JSONValue) -> String? {
+    package static func controllerOwnerUID(of object: JSONValue) -> String? {
         guard let references = object["metadata"]?["ownerReferences"]?.arrayValue else { return nil }
         for reference in references where reference["controller"]?.boolValue == true {
             if let uid = reference["uid"]?.stringValue, !uid.isEmpty { return uid }

@@ -2,7 +2,7 @@ import JSON
 import Synchronization
 
 /// One change the informer reports to its handlers.
-public enum StoreChange: Sendable, Equatable {
+package enum StoreChange: Sendable, Equatable {
     case added(JSONValue)
     case updated(old: JSONValue, new: JSONValue)
     case deleted(JSONValue)
@@ -14,7 +14,7 @@ public enum StoreChange: Sendable, Equatable {
 ///
 /// Readers may call from any thread; only the informer writes. Every write is one critical
 /// section, so a reader sees the store before or after an event or a whole relist, never halfway.
-public final class ObjectStore: Sendable {
+package final class ObjectStore: Sendable {
     struct Contents: Sendable {
         var objects: [ObjectKey: JSONValue] = [:]
         var byNamespace: [String: Set<ObjectKey>] = [:]
@@ -45,18 +45,18 @@ public final class ObjectStore: Sendable {
 
     private let contents = Mutex(Contents())
 
-    public init() {}
+    package init() {}
 
-    public func get(namespace: String?, name: String) -> JSONValue? {
+    package func get(namespace: String?, name: String) -> JSONValue? {
         let key = ObjectKey(namespace: namespace, name: name)
         return contents.withLock { $0.objects[key] }
     }
 
-    public func get(_ key: ObjectKey) -> JSONValue? { contents.withLock { $0.objects[key] } }
+    package func get(_ key: ObjectKey) -> JSONValue? { contents.withLock { $0.objects[key] } }
 
     /// Every object, or those of one namespace (nil: all), sorted by key so callers iterate in a
     /// stable order.
-    public func list(namespace: String? = nil) -> [JSONValue] {
+    package func list(namespace: String? = nil) -> [JSONValue] {
         contents.withLock { c in
             if let namespace {
                 return (c.byNamespace[namespace] ?? []).sorted().compactMap { c.objects[$0] }
@@ -66,18 +66,18 @@ public final class ObjectStore: Sendable {
     }
 
     /// The objects whose controlling owner reference (`controller: true`) has this UID, by key.
-    public func byOwner(uid: String) -> [JSONValue] {
+    package func byOwner(uid: String) -> [JSONValue] {
         contents.withLock { c in (c.byOwner[uid] ?? []).sorted().compactMap { c.objects[$0] } }
     }
 
-    public func keys(namespace: String? = nil) -> [ObjectKey] {
+    package func keys(namespace: String? = nil) -> [ObjectKey] {
         contents.withLock { c in
             if let namespace { return (c.byNamespace[namespace] ?? []).sorted() }
             return c.objects.keys.sorted()
         }
     }
 
-    public var count: Int { contents.withLock { $0.objects.count } }
+    package var count: Int { contents.withLock { $0.objects.count } }
 
     /// Applies one watch event's object; answers what changed for the handlers. An object already
     /// present under another UID was deleted and re-created while we were not looking: reported

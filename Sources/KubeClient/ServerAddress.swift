@@ -1,24 +1,24 @@
 // The API server's address from a kubeconfig `server:` URL or the in-cluster environment.
 
-public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
+package struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
     /// DNS name or IP literal; IPv6 without brackets.
-    public var host: String
-    public var port: Int
+    package var host: String
+    package var port: Int
     /// A path the API is served under (a proxy in front of the server), "" normally; no trailing "/".
-    public var pathPrefix: String
+    package var pathPrefix: String
 
-    public init(host: String, port: Int, pathPrefix: String = "") {
+    package init(host: String, port: Int, pathPrefix: String = "") {
         self.host = host
         self.port = port
         self.pathPrefix = pathPrefix
     }
 
     /// `host:port`, IPv6 in brackets: the Host header, and the `host` label of client metrics.
-    public var hostAndPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-    public var description: String { "https://\(hostAndPort)\(pathPrefix)" }
+    package var hostAndPort: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { "https://\(hostAndPort)\(pathPrefix)" }
 
     /// Parses `https://host[:port][/prefix]`. Only https is accepted: the client speaks TLS only.
-    public static func parse(_ url: String) throws(KubeError) -> ServerAddress {
+    package static func parse(_ url: String) throws(KubeError) -> ServerAddress {
         guard !url.isEmpty else { throw KubeError.configuration("server URL is empty") }
         guard url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw KubeError.configuration("server URL '\(url)' contains spaces or non-ASCII characters")

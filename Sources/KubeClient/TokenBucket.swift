@@ -7,9 +7,9 @@ import Glibc
 /// calls (`--kube-api-qps`/`--kube-api-burst`) and the work queue's overall retry limit both use it.
 /// Thread-safe; `take()` reserves a token and answers how long the caller must wait for it, so a
 /// burst of callers is spread out instead of all waking at once.
-public final class TokenBucket: Sendable {
-    public let qps: Double
-    public let burst: Int
+package final class TokenBucket: Sendable {
+    package let qps: Double
+    package let burst: Int
     private struct State {
         var tokens: Double
         var last: Double
@@ -18,7 +18,7 @@ public final class TokenBucket: Sendable {
     private let now: @Sendable () -> Double
 
     /// `now` answers monotonic seconds (tests pass a fake clock).
-    public init(qps: Double, burst: Int, now: @escaping @Sendable () -> Double = TokenBucket.monotonicSeconds) {
+    package init(qps: Double, burst: Int, now: @escaping @Sendable () -> Double = TokenBucket.monotonicSeconds) {
         self.qps = max(qps, 0)
         self.burst = max(burst, 1)
         self.now = now
@@ -29,7 +29,7 @@ public final class TokenBucket: Sendable {
     /// Takes one token; answers the seconds to wait before using it (0 when one was saved up).
     /// A bucket with `qps` 0 never refills: after the burst every wait is infinite, so callers
     /// treat qps ≤ 0 as "no limit" and do not build a bucket at all.
-    public func take() -> Double {
+    package func take() -> Double {
         let t = now()
         return state.withLock { s in
             let elapsed = max(0, t - s.last)
@@ -42,12 +42,12 @@ public final class TokenBucket: Sendable {
     }
 
     /// Takes one token and sleeps until it is usable.
-    public func wait() {
+    package func wait() {
         let delay = take()
         if delay > 0, delay.isFinite { sleepSeconds(delay) }
     }
 
-    public static func monotonicSeconds() -> Double {
+    package static func monotonicSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
@@ -55,7 +55,7 @@ public final class TokenBucket: Sendable {
 }
 
 /// Sleeps the calling thread (nanosleep, restarted after signals).
-public func sleepSeconds(_ seconds: Double) {
+package func sleepSeconds(_ seconds: Double) {
     guard seconds > 0, seconds.isFinite else { return }
     let clamped = min(seconds, 86_400)
     var request = timespec(tv_sec: Int(clamped), tv_nsec: Int((clamped - Double(Int(clamped))) * 1e9))

@@ -24,7 +24,7 @@ extension WatchEvent {
     }
 
     /// For an `ERROR` event, the status it carries.
-    public var status: APIStatus? {
+    package var status: APIStatus? {
         guard type == .error else { return nil }
         return APIStatus(statusObject: object) ?? APIStatus(code: 500, reason: "InternalError", message: "watch ERROR event without a Status: \(object.jsonString.prefix(APIStatus.maxQuotedBodyBytes))")
     }

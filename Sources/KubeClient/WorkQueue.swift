@@ -13,20 +13,20 @@ import Synchronization
 /// Memory is bounded by the number of distinct keys: the dirty and processing sets, the delayed
 /// entries (one live entry per key; superseded ones are dropped when they come up) and the retry
 /// counts (until `forget`).
-public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
-    public struct Options: Sendable {
+package final class WorkQueue<Key: Hashable & Sendable>: Sendable {
+    package struct Options: Sendable {
         /// The `name` label of the metrics.
-        public var name: String
+        package var name: String
         /// Where `workqueue_*` metrics go; nil: none.
-        public var metrics: MetricsRegistry?
+        package var metrics: MetricsRegistry?
         /// Per-key retry delay: `retryInitialDelay` × 2^(retries), at most `retryMaximumDelay`.
-        public var retryInitialDelay: Double = 0.005
-        public var retryMaximumDelay: Double = 1000
+        package var retryInitialDelay: Double = 0.005
+        package var retryMaximumDelay: Double = 1000
         /// Overall retry rate limit across keys; `overallQPS` ≤ 0 turns it off.
-        public var overallQPS: Double = 10
-        public var overallBurst: Int = 100
+        package var overallQPS: Double = 10
+        package var overallBurst: Int = 100
 
-        public init(name: String, metrics: MetricsRegistry? = nil) {
+        package init(name: String, metrics: MetricsRegistry? = nil) {
             self.name = name
             self.metrics = metrics
         }
@@ -68,15 +68,15 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     }
 
     /// client-go's buckets for the queue metrics: 10 ns to 10 s, ×10 each.
-    public static var durationBuckets: [Double] { (0..<10).map { exponent in 1e-8 * pow10(exponent) } }
+    package static var durationBuckets: [Double] { (0..<10).map { exponent in 1e-8 * pow10(exponent) } }
     private static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { acc, _ in acc * 10 } }
 
-    public let options: Options
+    package let options: Options
     private let state = Monitor(State())
     private let instruments: Instruments?
     private let overallLimit: TokenBucket?
 
-    public init(options: Options) {
+    package init(options: Options) {
         var options = options
         options.retryInitialDelay = max(0, options.retryInitialDelay)
         options.retryMaximumDelay = max(options.retryInitialDelay, options.retryMaximumDelay)
@@ -99,7 +99,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         }
     }
 
-    public convenience init(name: String, metrics: MetricsRegistry? = nil) {
+    package convenience init(name: String, metrics: MetricsRegistry? = nil) {
         self.init(options: Options(name: name, metrics: metrics))
     }
 
@@ -107,7 +107,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// Queues `key` unless it is already queued; a key being processed runs again after `done`.
     /// Ignored once the queue is shutting down.
-    public func add(_ key: Key) {
+    package func add(_ key: Key) {
         let now = MonotonicTime.now()
         state.update { s in
             promoteDue(&s, now: now)
@@ -118,7 +118,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// Queues `key` after `seconds` (at once when ≤ 0). While a delayed add of the key is pending,
     /// the earlier of the two wins.
-    public func addAfter(_ key: Key, seconds: Double) {
+    package func addAfter(_ key: Key, seconds: Double) {
         guard seconds > 0, !seconds.isNaN else { return add(key) }
         let now = MonotonicTime.now()
         let readyAt = now + min(seconds, 10 * 365 * 86_400)
@@ -136,7 +136,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// Queues `key` after its retry delay: the larger of its own exponential backoff
     /// (`retryInitialDelay` doubling per retry since the last `forget`, capped) and the overall
     /// token bucket's wait. Counts a retry.
-    public func addRateLimited(_ key: Key) {
+    package func addRateLimited(_ key: Key) {
         let retries = state.withLock { s -> Int in
             let n = s.failures[key] ?? 0
             s.failures[key] = n == Int.max ? n : n &+ 1
@@ -149,21 +149,21 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Clears the key's retry count (call after it succeeded).
-    public func forget(_ key: Key) {
+    package func forget(_ key: Key) {
         state.withLock { _ = $0.failures.removeValue(forKey: key) }
     }
 
     /// Retries of the key since the last `forget`.
-    public func numRequeues(_ key: Key) -> Int { state.withLock { $0.failures[key] ?? 0 } }
+    package func numRequeues(_ key: Key) -> Int { state.withLock { $0.failures[key] ?? 0 } }
 
     // MARK: - Taking
 
     /// Blocks until a key is available and hands it out (it is then "processing" until `done`);
     /// nil once the queue is shut down (after a drain: once the queue is empty).
-    public func get() -> Key? { take(deadline: nil) }
+    package func get() -> Key? { take(deadline: nil) }
 
     /// `get` that gives up after `timeout` seconds (nil).
-    public func get(timeout: Double) -> Key? { take(deadline: MonotonicTime.now() + max(0, timeout)) }
+    package func get(timeout: Double) -> Key? { take(deadline: MonotonicTime.now() + max(0, timeout)) }
 
     private func take(deadline: Double?) -> Key? {
         let taken = state.wait { s -> MonitorStep<(Key, Double?)?> in
@@ -198,7 +198,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Ends processing of `key`; if it was added meanwhile, it is queued again now.
-    public func done(_ key: Key) {
+    package func done(_ key: Key) {
         let now = MonotonicTime.now()
         let worked = state.update { s -> Double? in
             guard s.processing.remove(key) != nil else { return nil }
@@ -217,7 +217,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// Stops the queue: adds are ignored, waiting and future `get`s answer nil at once, queued and
     /// delayed keys are dropped. Workers still call `done` for the keys they hold.
-    public func shutDown() {
+    package func shutDown() {
         state.update { s in
             s.shuttingDown = true
             s.draining = false
@@ -229,7 +229,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// waits until every handed-out key is `done` or `timeout` seconds pass (nil: no limit).
     /// Answers whether everything finished. Afterwards the queue is shut down.
     @discardableResult
-    public func shutDownWithDrain(timeout: Double? = nil) -> Bool {
+    package func shutDownWithDrain(timeout: Double? = nil) -> Bool {
         let deadline = timeout.map { MonotonicTime.now() + max(0, $0) }
         state.update { s in
             guard !s.shuttingDown else { return }
@@ -248,10 +248,10 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         return drained
     }
 
-    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+    package var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
     /// Keys queued now (not processing, not delayed).
-    public var count: Int {
+    package var count: Int {
         let now = MonotonicTime.now()
         return state.withLock { s in
             promoteDue(&s, now: now)
@@ -260,10 +260,10 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Keys waiting for a delayed add.
-    public var delayedCount: Int { state.withLock { $0.waitingUntil.count } }
+    package var delayedCount: Int { state.withLock { $0.waitingUntil.count } }
 
     /// Keys handed out and not yet `done`.
-    public var processingCount: Int { state.withLock { $0.processing.count } }
+    package var processingCount: Int { state.withLock { $0.processing.count } }
 
     // MARK: - Internals (lock held)
 

@@ -5,9 +5,9 @@
 import Synchronization
 
 /// `Content-Type` of `MetricsRegistry.render()`.
-public let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
+package let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-public final class MetricsRegistry: Sendable {
+package final class MetricsRegistry: Sendable {
     private let state = Mutex<State>(State())
 
     /// Families for rendering, plus a direct index from what callers pass (name, kind, labels) to
@@ -25,9 +25,9 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// Prometheus client_golang's default buckets (seconds), as controller-runtime uses.
-    public static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    package static let defaultBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    public init() {}
+    package init() {}
 
     enum Kind: String, Sendable { case counter, gauge, histogram }
 
@@ -47,13 +47,13 @@ public final class MetricsRegistry: Sendable {
 
     /// The counter for (name, labels), created on first use. A name already registered as another
     /// type yields a working but unregistered counter (never rendered) rather than a crash.
-    public func counter(_ name: String, help: String, labels: [String: String] = [:]) -> Counter {
+    package func counter(_ name: String, help: String, labels: [String: String] = [:]) -> Counter {
         let made = series(name, help: help, kind: .counter, labels: labels) { .counter(Counter()) }
         if case .counter(let counter)? = made { return counter }
         return Counter()
     }
 
-    public func gauge(_ name: String, help: String, labels: [String: String] = [:]) -> Gauge {
+    package func gauge(_ name: String, help: String, labels: [String: String] = [:]) -> Gauge {
         let made = series(name, help: help, kind: .gauge, labels: labels) { .gauge(Gauge()) }
         if case .gauge(let gauge)? = made { return gauge }
         return Gauge()
@@ -61,7 +61,7 @@ public final class MetricsRegistry: Sendable {
 
     /// `buckets` are upper bounds in seconds (sorted, deduplicated, non-finite ones dropped; +Inf is
     /// implicit). The first registration of (name, labels) fixes them.
-    public func histogram(_ name: String, help: String, buckets: [Double], labels: [String: String] = [:]) -> Histogram {
+    package func histogram(_ name: String, help: String, buckets: [Double], labels: [String: String] = [:]) -> Histogram {
         let made = series(name, help: help, kind: .histogram, labels: labels) { .histogram(Histogram(buckets: buckets)) }
         if case .histogram(let histogram)? = made { return histogram }
         return Histogram(buckets: buckets)
@@ -90,7 +90,7 @@ public final class MetricsRegistry: Sendable {
 
     /// Forgets the series (name, labels) of any kind, so it is no longer rendered: per-object
     /// series (one RayCluster's) go when the object goes.
-    public func remove(_ rawName: String, labels: [String: String]) {
+    package func remove(_ rawName: String, labels: [String: String]) {
         let name = sanitizeMetricName(rawName)
         let key = renderLabels(labels)
         state.withLock { state in
@@ -103,7 +103,7 @@ public final class MetricsRegistry: Sendable {
 
     /// The text exposition format: families sorted by name, each with HELP and TYPE, series sorted
     /// by labels; histograms as cumulative `_bucket{le}` lines, `_sum` and `_count`.
-    public func render() -> String {
+    package func render() -> String {
         let families = state.withLock { $0.families }
         var out = ""
         out.reserveCapacity(families.count * 200)
@@ -138,23 +138,23 @@ public final class MetricsRegistry: Sendable {
 }
 
 /// A monotonically increasing count.
-public final class Counter: Sendable {
+package final class Counter: Sendable {
     private let storage = Atomic<Int>(0)
-    public init() {}
+    package init() {}
     /// Adds `by` (negative amounts are ignored: a counter never goes down). Wraps, never traps.
-    public func increment(by amount: Int = 1) {
+    package func increment(by amount: Int = 1) {
         guard amount > 0 else { return }
         storage.wrappingAdd(amount, ordering: .relaxed)
     }
-    public var value: Int { storage.load(ordering: .relaxed) }
+    package var value: Int { storage.load(ordering: .relaxed) }
 }
 
 /// A value that goes up and down.
-public final class Gauge: Sendable {
+package final class Gauge: Sendable {
     private let bits = Atomic<UInt64>(0.0.bitPattern)
-    public init() {}
-    public func set(_ value: Double) { bits.store(value.bitPattern, ordering: .relaxed) }
-    public func add(_ delta: Double) {
+    package init() {}
+    package func set(_ value: Double) { bits.store(value.bitPattern, ordering: .relaxed) }
+    package func add(_ delta: Double) {
         var current = bits.load(ordering: .relaxed)
         while true {
             let next = (Double(bitPattern: current) + delta).bitPattern
@@ -163,15 +163,15 @@ public final class Gauge: Sendable {
             current = original
         }
     }
-    public func increment() { add(1) }
-    public func decrement() { add(-1) }
-    public var value: Double { Double(bitPattern: bits.load(ordering: .relaxed)) }
+    package func increment() { add(1) }
+    package func decrement() { add(-1) }
+    package var value: Double { Double(bitPattern: bits.load(ordering: .relaxed)) }
 }
 
 /// Observations counted into buckets, with their sum and count.
-public final class Histogram: Sendable {
+package final class Histogram: Sendable {
     /// Finite upper bounds, ascending, without duplicates (+Inf is implicit).
-    public let bounds: [Double]
+    package let bounds: [Double]
     private let state: Mutex<Snapshot>
 
     struct Snapshot: Sendable {
@@ -180,14 +180,14 @@ public final class Histogram: Sendable {
         var count: Int
     }
 
-    public init(buckets: [Double]) {
+    package init(buckets: [Double]) {
         let bounds = Array(Set(buckets.filter { $0.isFinite })).sorted()
         self.bounds = bounds
         self.state = Mutex(Snapshot(counts: Array(repeating: 0, count: bounds.count), sum: 0, count: 0))
     }
 
     /// Records one observation (NaN is ignored).
-    public func observe(_ seconds: Double) {
+    package func observe(_ seconds: Double) {
         guard !seconds.isNaN else { return }
         let index = bounds.firstIndex { seconds <= $0 }
         state.withLock { snapshot in
@@ -199,8 +199,8 @@ public final class Histogram: Sendable {
 
     func snapshot() -> Snapshot { state.withLock { $0 } }
 
-    public var count: Int { state.withLock { $0.count } }
-    public var sum: Double { state.withLock { $0.sum } }
+    package var count: Int { state.withLock { $0.count } }
+    package var sum: Double { state.withLock { $0.sum } }
 }
 
 // MARK: - text format helpers

@@ -6,9 +6,9 @@
 import JSON
 
 /// One node of a structural OpenAPI v3 schema as a CRD carries it.
-public struct CRDSchema: Sendable, Equatable {
+package struct CRDSchema: Sendable, Equatable {
     /// What the node holds. Recursion goes through `indirect` cases.
-    public indirect enum Shape: Sendable, Equatable {
+    package indirect enum Shape: Sendable, Equatable {
         case string(enumValues: [String], format: String?)
         /// `format` is "int32" or "int64", as controller-gen writes it for Go int32/int64.
         case integer(format: String)
@@ -30,14 +30,14 @@ public struct CRDSchema: Sendable, Equatable {
         case freeformObject
     }
 
-    public var shape: Shape
-    public var description: String?
+    package var shape: Shape
+    package var description: String?
     /// The API server writes this value when the field is absent (persisted defaults).
-    public var defaultValue: JSONValue?
+    package var defaultValue: JSONValue?
     /// `nullable: true` (Go `+nullable`): an explicit null is kept instead of rejected.
-    public var nullable: Bool
+    package var nullable: Bool
 
-    public init(_ shape: Shape, description: String? = nil, defaultValue: JSONValue? = nil, nullable: Bool = false) {
+    package init(_ shape: Shape, description: String? = nil, defaultValue: JSONValue? = nil, nullable: Bool = false) {
         self.shape = shape
         self.description = description
         self.defaultValue = defaultValue
@@ -46,52 +46,52 @@ public struct CRDSchema: Sendable, Equatable {
 
     // MARK: Builders, so that the version files read like the Go types they describe.
 
-    public static func string(_ description: String? = nil) -> CRDSchema {
+    package static func string(_ description: String? = nil) -> CRDSchema {
         CRDSchema(.string(enumValues: [], format: nil), description: description)
     }
-    public static func enumeration(_ values: [String], _ description: String? = nil, default value: String? = nil) -> CRDSchema {
+    package static func enumeration(_ values: [String], _ description: String? = nil, default value: String? = nil) -> CRDSchema {
         CRDSchema(.string(enumValues: values, format: nil), description: description, defaultValue: value.map { .string($0) })
     }
-    public static func int32(_ description: String? = nil, default value: Int64? = nil) -> CRDSchema {
+    package static func int32(_ description: String? = nil, default value: Int64? = nil) -> CRDSchema {
         CRDSchema(.integer(format: "int32"), description: description, defaultValue: value.map { .integer($0) })
     }
-    public static func int64(_ description: String? = nil) -> CRDSchema {
+    package static func int64(_ description: String? = nil) -> CRDSchema {
         CRDSchema(.integer(format: "int64"), description: description)
     }
-    public static func bool(_ description: String? = nil) -> CRDSchema {
+    package static func bool(_ description: String? = nil) -> CRDSchema {
         CRDSchema(.boolean, description: description)
     }
-    public static func object(_ description: String? = nil, _ properties: [CRDProperty]) -> CRDSchema {
+    package static func object(_ description: String? = nil, _ properties: [CRDProperty]) -> CRDSchema {
         CRDSchema(.object(properties), description: description)
     }
-    public static func stringMap(_ description: String? = nil) -> CRDSchema {
+    package static func stringMap(_ description: String? = nil) -> CRDSchema {
         CRDSchema(.map(values: .string()), description: description)
     }
-    public static func map(of values: CRDSchema, _ description: String? = nil) -> CRDSchema {
+    package static func map(of values: CRDSchema, _ description: String? = nil) -> CRDSchema {
         CRDSchema(.map(values: values), description: description)
     }
-    public static func list(of items: CRDSchema, _ description: String? = nil) -> CRDSchema {
+    package static func list(of items: CRDSchema, _ description: String? = nil) -> CRDSchema {
         CRDSchema(.array(items: items, listType: nil, listMapKeys: []), description: description)
     }
-    public static func listMap(of items: CRDSchema, keys: [String], _ description: String? = nil) -> CRDSchema {
+    package static func listMap(of items: CRDSchema, keys: [String], _ description: String? = nil) -> CRDSchema {
         CRDSchema(.array(items: items, listType: "map", listMapKeys: keys), description: description)
     }
-    public static func kubernetes(_ name: String, _ description: String? = nil) -> CRDSchema {
+    package static func kubernetes(_ name: String, _ description: String? = nil) -> CRDSchema {
         CRDSchema(.kubernetes(name), description: description)
     }
-    public static func quantity(_ description: String? = nil) -> CRDSchema {
+    package static func quantity(_ description: String? = nil) -> CRDSchema {
         CRDSchema(.quantity, description: description)
     }
-    public static func dateTime(_ description: String? = nil, nullable: Bool = false) -> CRDSchema {
+    package static func dateTime(_ description: String? = nil, nullable: Bool = false) -> CRDSchema {
         CRDSchema(.dateTime, description: description, nullable: nullable)
     }
-    public static func freeformObject(_ description: String? = nil) -> CRDSchema {
+    package static func freeformObject(_ description: String? = nil) -> CRDSchema {
         CRDSchema(.freeformObject, description: description)
     }
 
     /// Every Kubernetes definition this schema names, in first-seen order (what crd-gen must find
     /// in the pinned definitions file).
-    public var kubernetesTypes: [String] {
+    package var kubernetesTypes: [String] {
         var found: [String] = []
         collectKubernetesTypes(into: &found)
         return found
@@ -109,35 +109,35 @@ public struct CRDSchema: Sendable, Equatable {
 }
 
 /// A named member of an object schema.
-public struct CRDProperty: Sendable, Equatable {
-    public var name: String
-    public var schema: CRDSchema
+package struct CRDProperty: Sendable, Equatable {
+    package var name: String
+    package var schema: CRDSchema
     /// Listed in the parent's `required`.
-    public var required: Bool
+    package var required: Bool
 
-    public init(_ name: String, _ schema: CRDSchema, required: Bool = false) {
+    package init(_ name: String, _ schema: CRDSchema, required: Bool = false) {
         self.name = name
         self.schema = schema
         self.required = required
     }
 
     /// An optional member (Go `+optional` / `omitempty`).
-    public static func optional(_ name: String, _ schema: CRDSchema) -> CRDProperty {
+    package static func optional(_ name: String, _ schema: CRDSchema) -> CRDProperty {
         CRDProperty(name, schema, required: false)
     }
     /// A member in the parent's `required` list.
-    public static func required(_ name: String, _ schema: CRDSchema) -> CRDProperty {
+    package static func required(_ name: String, _ schema: CRDSchema) -> CRDProperty {
         CRDProperty(name, schema, required: true)
     }
 }
 
 /// One `additionalPrinterColumns` entry.
-public struct CRDPrinterColumn: Sendable, Equatable {
-    public var name: String
-    public var type: String
-    public var jsonPath: String
-    public var priority: Int
-    public init(_ name: String, type: String, jsonPath: String, priority: Int = 0) {
+package struct CRDPrinterColumn: Sendable, Equatable {
+    package var name: String
+    package var type: String
+    package var jsonPath: String
+    package var priority: Int
+    package init(_ name: String, type: String, jsonPath: String, priority: Int = 0) {
         self.name = name
         self.type = type
         self.jsonPath = jsonPath
@@ -146,34 +146,34 @@ public struct CRDPrinterColumn: Sendable, Equatable {
 }
 
 /// One entry of `spec.versions`.
-public struct CRDVersion: Sendable, Equatable {
-    public var name: String
-    public var served: Bool
-    public var storage: Bool
-    public var deprecationWarning: String?
-    public var schema: CRDSchema
-    public var printerColumns: [CRDPrinterColumn]
+package struct CRDVersion: Sendable, Equatable {
+    package var name: String
+    package var served: Bool
+    package var storage: Bool
+    package var deprecationWarning: String?
+    package var schema: CRDSchema
+    package var printerColumns: [CRDPrinterColumn]
 }
 
 /// The RayCluster CustomResourceDefinition as a whole.
-public enum RayClusterCRD {
-    public static let group = "ray.io"
-    public static let kind = "RayCluster"
-    public static let listKind = "RayClusterList"
-    public static let plural = "rayclusters"
-    public static let singular = "raycluster"
-    public static let categories = ["all"]
-    public static let scope = "Namespaced"
+package enum RayClusterCRD {
+    package static let group = "ray.io"
+    package static let kind = "RayCluster"
+    package static let listKind = "RayClusterList"
+    package static let plural = "rayclusters"
+    package static let singular = "raycluster"
+    package static let categories = ["all"]
+    package static let scope = "Namespaced"
     /// `metadata.name` of the CRD.
-    public static var name: String { "\(plural).\(group)" }
+    package static var name: String { "\(plural).\(group)" }
     /// Path of the conversion endpoint on the webhook.
-    public static let conversionPath = "/convert"
+    package static let conversionPath = "/convert"
 
-    public static let v1alpha1DeprecationWarning =
+    package static let v1alpha1DeprecationWarning =
         "ray.io/v1alpha1 RayCluster is deprecated; use ray.io/v1 RayCluster (the webhook converts between them)."
 
     /// KubeRay's printer columns, the same for both versions.
-    public static let printerColumns: [CRDPrinterColumn] = [
+    package static let printerColumns: [CRDPrinterColumn] = [
         CRDPrinterColumn("desired workers", type: "integer", jsonPath: ".status.desiredWorkerReplicas"),
         CRDPrinterColumn("available workers", type: "integer", jsonPath: ".status.availableWorkerReplicas"),
         CRDPrinterColumn("cpus", type: "string", jsonPath: ".status.desiredCPU"),
@@ -187,7 +187,7 @@ public enum RayClusterCRD {
     ]
 
     /// `v1` (served, storage) first, then `v1alpha1` (served, deprecated), as KubeRay lists them.
-    public static var versions: [CRDVersion] {
+    package static var versions: [CRDVersion] {
         [
             CRDVersion(name: "v1", served: true, storage: true, deprecationWarning: nil,
                        schema: RayClusterSchemaV1.root, printerColumns: printerColumns),

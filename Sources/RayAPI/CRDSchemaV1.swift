@@ -4,11 +4,11 @@
 import JSON
 
 /// `ray.io/v1` RayCluster, field by field, in the order of KubeRay's Go types.
-public enum RayClusterSchemaV1 {
+package enum RayClusterSchemaV1 {
     static let core = "io.k8s.api.core.v1."
     static let networking = "io.k8s.api.networking.v1."
 
-    public static var root: CRDSchema {
+    package static var root: CRDSchema {
         .object("RayCluster is the Schema for the RayClusters API.", [
             .optional("apiVersion", .string("APIVersion defines the versioned schema of this representation of an object.")),
             .optional("kind", .string("Kind is a string value representing the REST resource this object represents.")),
@@ -158,7 +158,7 @@ public enum RayClusterSchemaV1 {
     // MARK: status
 
     /// The observed state; also used by v1alpha1 so that its printer columns show the same values.
-    public static var status: CRDSchema {
+    package static var status: CRDSchema {
         .object("RayClusterStatus defines the observed state of RayCluster.", [
             .optional("state", .string("Deprecated in favour of conditions: ready or suspended.")),
             .optional("desiredCPU", .quantity()),

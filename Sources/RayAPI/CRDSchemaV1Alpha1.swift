@@ -6,10 +6,10 @@
 import JSON
 
 /// `ray.io/v1alpha1` RayCluster (the original operator's `extensions[]` API).
-public enum RayClusterSchemaV1Alpha1 {
+package enum RayClusterSchemaV1Alpha1 {
     static let core = "io.k8s.api.core.v1."
 
-    public static var root: CRDSchema {
+    package static var root: CRDSchema {
         .object("RayCluster is the Schema for the RayClusters API (deprecated version: use ray.io/v1).", [
             .optional("apiVersion", .string("APIVersion defines the versioned schema of this representation of an object.")),
             .optional("kind", .string("Kind is a string value representing the REST resource this object represents.")),

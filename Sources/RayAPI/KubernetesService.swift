@@ -3,44 +3,44 @@
 import JSON
 
 /// `corev1.Service`.
-public struct Service: JSONView {
-    public let json: JSONValue
-    public init(_ json: JSONValue) { self.json = json }
+package struct Service: JSONView {
+    package let json: JSONValue
+    package init(_ json: JSONValue) { self.json = json }
 
-    public var apiVersion: String? { json.string("apiVersion") }
-    public var kind: String? { json.string("kind") }
-    public var metadata: ObjectMeta? { json.view("metadata") }
-    public var spec: ServiceSpec? { json.view("spec") }
+    package var apiVersion: String? { json.string("apiVersion") }
+    package var kind: String? { json.string("kind") }
+    package var metadata: ObjectMeta? { json.view("metadata") }
+    package var spec: ServiceSpec? { json.view("spec") }
     /// Load balancer status; nobody reads inside.
-    public var status: JSONValue? { json.objectMember("status") }
+    package var status: JSONValue? { json.objectMember("status") }
 }
 
 /// `corev1.ServiceSpec`.
-public struct ServiceSpec: JSONView {
-    public let json: JSONValue
-    public init(_ json: JSONValue) { self.json = json }
+package struct ServiceSpec: JSONView {
+    package let json: JSONValue
+    package init(_ json: JSONValue) { self.json = json }
 
     /// "ClusterIP", "NodePort", "LoadBalancer", "ExternalName" (or absent).
-    public var type: String? { json.string("type") }
-    public var ports: [ServicePort]? { json.views("ports") }
-    public var selector: [String: String]? { json.stringMap("selector") }
+    package var type: String? { json.string("type") }
+    package var ports: [ServicePort]? { json.views("ports") }
+    package var selector: [String: String]? { json.stringMap("selector") }
     /// "None" for a headless Service.
-    public var clusterIP: String? { json.string("clusterIP") }
-    public var clusterIPs: [String]? { json.strings("clusterIPs") }
-    public var publishNotReadyAddresses: Bool? { json.bool("publishNotReadyAddresses") }
-    public var externalName: String? { json.string("externalName") }
-    public var sessionAffinity: String? { json.string("sessionAffinity") }
+    package var clusterIP: String? { json.string("clusterIP") }
+    package var clusterIPs: [String]? { json.strings("clusterIPs") }
+    package var publishNotReadyAddresses: Bool? { json.bool("publishNotReadyAddresses") }
+    package var externalName: String? { json.string("externalName") }
+    package var sessionAffinity: String? { json.string("sessionAffinity") }
 }
 
 /// `corev1.ServicePort`.
-public struct ServicePort: JSONView {
-    public let json: JSONValue
-    public init(_ json: JSONValue) { self.json = json }
+package struct ServicePort: JSONView {
+    package let json: JSONValue
+    package init(_ json: JSONValue) { self.json = json }
 
-    public var name: String? { json.string("name") }
-    public var port: Int64? { json.int64("port") }
-    public var targetPort: IntOrString? { IntOrString(json["targetPort"]) }
-    public var nodePort: Int64? { json.int64("nodePort") }
-    public var `protocol`: String? { json.string("protocol") }
-    public var appProtocol: String? { json.string("appProtocol") }
+    package var name: String? { json.string("name") }
+    package var port: Int64? { json.int64("port") }
+    package var targetPort: IntOrString? { IntOrString(json["targetPort"]) }
+    package var nodePort: Int64? { json.int64("nodePort") }
+    package var `protocol`: String? { json.string("protocol") }
+    package var appProtocol: String? { json.string("appProtocol") }
 }

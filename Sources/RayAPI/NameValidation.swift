@@ -5,41 +5,41 @@
 // Lengths are counted in bytes, as Go's len() does.
 import JSON
 
-public enum NameValidation {
+package enum NameValidation {
     // MARK: Patterns and messages, as apimachinery spells them.
 
-    public static let dns1123LabelFormat = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-    public static let dns1123LabelMessage =
+    package static let dns1123LabelFormat = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+    package static let dns1123LabelMessage =
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
-    public static let dns1123SubdomainFormat = dns1123LabelFormat + "(\\." + dns1123LabelFormat + ")*"
-    public static let dns1123SubdomainMessage =
+    package static let dns1123SubdomainFormat = dns1123LabelFormat + "(\\." + dns1123LabelFormat + ")*"
+    package static let dns1123SubdomainMessage =
         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-    public static let dns1035LabelFormat = "[a-z]([-a-z0-9]*[a-z0-9])?"
-    public static let dns1035LabelMessage =
+    package static let dns1035LabelFormat = "[a-z]([-a-z0-9]*[a-z0-9])?"
+    package static let dns1035LabelMessage =
         "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
-    public static let qualifiedNameFormat = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-    public static let qualifiedNameMessage =
+    package static let qualifiedNameFormat = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+    package static let qualifiedNameMessage =
         "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-    public static let labelValueFormat = "(" + qualifiedNameFormat + ")?"
-    public static let labelValueMessage =
+    package static let labelValueFormat = "(" + qualifiedNameFormat + ")?"
+    package static let labelValueMessage =
         "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 
     /// Maximum lengths (bytes).
-    public static let dns1123LabelMaxLength = 63
-    public static let dns1123SubdomainMaxLength = 253
-    public static let dns1035LabelMaxLength = 63
-    public static let qualifiedNameMaxLength = 63
-    public static let labelValueMaxLength = 63
+    package static let dns1123LabelMaxLength = 63
+    package static let dns1123SubdomainMaxLength = 253
+    package static let dns1035LabelMaxLength = 63
+    package static let qualifiedNameMaxLength = 63
+    package static let labelValueMaxLength = 63
 
     // MARK: Message builders (validation.go's EmptyError, MaxLenError, RegexError).
 
-    public static func emptyError() -> String { "must be non-empty" }
+    package static func emptyError() -> String { "must be non-empty" }
 
-    public static func maxLenError(_ length: Int) -> String { "must be no more than \(length) characters" }
+    package static func maxLenError(_ length: Int) -> String { "must be no more than \(length) characters" }
 
     /// `msg (e.g. 'a',  or 'b', regex used for validation is 'fmt')` — the doubled space after
     /// each non-last example's comma is apimachinery's, kept for wire compatibility.
-    public static func regexError(_ message: String, _ format: String, examples: [String]) -> String {
+    package static func regexError(_ message: String, _ format: String, examples: [String]) -> String {
         guard !examples.isEmpty else { return message + " (regex used for validation is '" + format + "')" }
         var text = message + " (e.g. "
         for (index, example) in examples.enumerated() {
@@ -52,7 +52,7 @@ public enum NameValidation {
     // MARK: Checks
 
     /// RFC 1123 label: names of most objects' "label-like" fields (≤ 63, lower case, no dots).
-    public static func isDNS1123Label(_ value: String) -> [String] {
+    package static func isDNS1123Label(_ value: String) -> [String] {
         var errors: [String] = []
         let bytes = Array(value.utf8)
         if bytes.count > dns1123LabelMaxLength { errors.append(maxLenError(dns1123LabelMaxLength)) }
@@ -68,7 +68,7 @@ public enum NameValidation {
     }
 
     /// RFC 1123 subdomain: object names such as pods, label-key prefixes (≤ 253).
-    public static func isDNS1123Subdomain(_ value: String) -> [String] {
+    package static func isDNS1123Subdomain(_ value: String) -> [String] {
         var errors: [String] = []
         let bytes = Array(value.utf8)
         if bytes.count > dns1123SubdomainMaxLength { errors.append(maxLenError(dns1123SubdomainMaxLength)) }
@@ -79,7 +79,7 @@ public enum NameValidation {
     }
 
     /// RFC 1035 label: Service names, and KubeRay's RayCluster names (starts with a letter).
-    public static func isDNS1035Label(_ value: String) -> [String] {
+    package static func isDNS1035Label(_ value: String) -> [String] {
         var errors: [String] = []
         let bytes = Array(value.utf8)
         if bytes.count > dns1035LabelMaxLength { errors.append(maxLenError(dns1035LabelMaxLength)) }
@@ -91,7 +91,7 @@ public enum NameValidation {
 
     /// A qualified name (label and annotation keys): `[prefix/]name`, prefix a DNS-1123 subdomain,
     /// name ≤ 63 of `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
-    public static func isQualifiedName(_ value: String) -> [String] {
+    package static func isQualifiedName(_ value: String) -> [String] {
         var errors: [String] = []
         let parts = value.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         let name: Substring.UTF8View.SubSequence
@@ -124,7 +124,7 @@ public enum NameValidation {
     }
 
     /// A label value: empty, or ≤ 63 of the qualified-name-part pattern.
-    public static func isValidLabelValue(_ value: String) -> [String] {
+    package static func isValidLabelValue(_ value: String) -> [String] {
         var errors: [String] = []
         let bytes = Array(value.utf8)
         if bytes.count > labelValueMaxLength { errors.append(maxLenError(labelValueMaxLength)) }

@@ -4,127 +4,127 @@
 import JSON
 
 /// The `ray.io` API group and the RayCluster resource.
-public enum RayAPIGroup {
-    public static let group = "ray.io"
-    public static let kind = "RayCluster"
-    public static let listKind = "RayClusterList"
-    public static let plural = "rayclusters"
-    public static let singular = "raycluster"
+package enum RayAPIGroup {
+    package static let group = "ray.io"
+    package static let kind = "RayCluster"
+    package static let listKind = "RayClusterList"
+    package static let plural = "rayclusters"
+    package static let singular = "raycluster"
     /// `<plural>.<group>`, the CRD's metadata.name.
-    public static let crdName = "rayclusters.ray.io"
+    package static let crdName = "rayclusters.ray.io"
 
-    public static let versionV1 = "v1"
-    public static let versionV1Alpha1 = "v1alpha1"
+    package static let versionV1 = "v1"
+    package static let versionV1Alpha1 = "v1alpha1"
     /// apiVersion of the storage version (KubeRay's API).
-    public static let v1 = "ray.io/v1"
+    package static let v1 = "ray.io/v1"
     /// apiVersion of the original Ray operator's API.
-    public static let v1alpha1 = "ray.io/v1alpha1"
+    package static let v1alpha1 = "ray.io/v1alpha1"
     /// Both served apiVersions, storage version first.
-    public static let servedAPIVersions = [v1, v1alpha1]
+    package static let servedAPIVersions = [v1, v1alpha1]
 }
 
 /// Labels put on (and selected from) Ray pods and Services (KubeRay's names).
-public enum RayLabel {
-    public static let cluster = "ray.io/cluster"
-    public static let nodeType = "ray.io/node-type"
-    public static let group = "ray.io/group"
-    public static let identifier = "ray.io/identifier"
-    public static let isRayNode = "ray.io/is-ray-node"
+package enum RayLabel {
+    package static let cluster = "ray.io/cluster"
+    package static let nodeType = "ray.io/node-type"
+    package static let group = "ray.io/group"
+    package static let identifier = "ray.io/identifier"
+    package static let isRayNode = "ray.io/is-ray-node"
     /// The value of `ray.io/is-ray-node`.
-    public static let isRayNodeValue = "yes"
-    public static let appName = "app.kubernetes.io/name"
-    public static let appNameValue = "kuberay"
-    public static let createdBy = "app.kubernetes.io/created-by"
-    public static let createdByValue = "kuberay-operator"
-    public static let workerGroupReplicaIndex = "ray.io/worker-group-replica-index"
-    public static let workerGroupReplicaName = "ray.io/worker-group-replica-name"
-    public static let replicaHostIndex = "ray.io/replica-host-index"
-    public static let serve = "ray.io/serve"
-    public static let originatedFromCRName = "ray.io/originated-from-cr-name"
-    public static let originatedFromCRD = "ray.io/originated-from-crd"
-    public static let headlessWorkerService = "ray.io/headless-worker-svc"
+    package static let isRayNodeValue = "yes"
+    package static let appName = "app.kubernetes.io/name"
+    package static let appNameValue = "kuberay"
+    package static let createdBy = "app.kubernetes.io/created-by"
+    package static let createdByValue = "kuberay-operator"
+    package static let workerGroupReplicaIndex = "ray.io/worker-group-replica-index"
+    package static let workerGroupReplicaName = "ray.io/worker-group-replica-name"
+    package static let replicaHostIndex = "ray.io/replica-host-index"
+    package static let serve = "ray.io/serve"
+    package static let originatedFromCRName = "ray.io/originated-from-cr-name"
+    package static let originatedFromCRD = "ray.io/originated-from-crd"
+    package static let headlessWorkerService = "ray.io/headless-worker-svc"
 }
 
 /// Labels of the original Ray operator, kept so that selectors
 /// written against it keep matching.
-public enum SeedLabel {
+package enum SeedLabel {
     /// Value: the pod name (the seed's head Service selects on it).
-    public static let component = "raycluster.component"
+    package static let component = "raycluster.component"
     /// Value: `operatorValue`.
-    public static let componentName = "rayclusters.ray.io/component-name"
-    public static let operatorValue = "ray-operator"
+    package static let componentName = "rayclusters.ray.io/component-name"
+    package static let operatorValue = "ray-operator"
     /// Value: the RayCluster's metadata.name (the seed lists pods by it).
-    public static let instanceName = "raycluster.instance.name"
+    package static let instanceName = "raycluster.instance.name"
     /// Value: the pod type (`head` / `worker`).
-    public static let podType = "raycluster.pod.type"
+    package static let podType = "raycluster.pod.type"
     /// Set by the seed's samples themselves (not by the operator): the group name.
-    public static let groupName = "raycluster.group.name"
+    package static let groupName = "raycluster.group.name"
 }
 
 /// Annotations on a RayCluster (and on its pods) that carry meaning.
-public enum RayAnnotation {
+package enum RayAnnotation {
     /// JSON of what one API version cannot express, restored when converting back.
-    public static let conversionData = "ray.io/conversion-data"
+    package static let conversionData = "ray.io/conversion-data"
     /// Legacy switch of GCS fault tolerance (any non-empty value conflicts with the options).
-    public static let ftEnabled = "ray.io/ft-enabled"
-    public static let externalStorageNamespace = "ray.io/external-storage-namespace"
-    public static let overwriteContainerCmd = "ray.io/overwrite-container-cmd"
-    public static let enableServeService = "ray.io/enable-serve-service"
-    public static let disableProvisionedHeadRestart = "ray.io/disable-provisioned-head-restart"
-    public static let gcsFTDeletionTimeout = "ray.io/gcs-ft-deletion-timeout"
-    public static let upgradeStrategyRecreateHash = "ray.io/upgrade-strategy-recreate-hash"
-    public static let kuberayVersion = "ray.io/kuberay-version"
+    package static let ftEnabled = "ray.io/ft-enabled"
+    package static let externalStorageNamespace = "ray.io/external-storage-namespace"
+    package static let overwriteContainerCmd = "ray.io/overwrite-container-cmd"
+    package static let enableServeService = "ray.io/enable-serve-service"
+    package static let disableProvisionedHeadRestart = "ray.io/disable-provisioned-head-restart"
+    package static let gcsFTDeletionTimeout = "ray.io/gcs-ft-deletion-timeout"
+    package static let upgradeStrategyRecreateHash = "ray.io/upgrade-strategy-recreate-hash"
+    package static let kuberayVersion = "ray.io/kuberay-version"
 }
 
 /// Finalizers the operator may put on a RayCluster.
-public enum RayFinalizer {
-    public static let gcsFTRedisCleanup = "ray.io/gcs-ft-redis-cleanup-finalizer"
+package enum RayFinalizer {
+    package static let gcsFTRedisCleanup = "ray.io/gcs-ft-redis-cleanup-finalizer"
 }
 
 /// Values of the `ray.io/node-type` label, and the pod-type part of a pod name.
-public enum RayNodeType: String, Sendable, CaseIterable {
+package enum RayNodeType: String, Sendable, CaseIterable {
     case head
     case worker
     case redisCleanup = "redis-cleanup"
 }
 
 /// Environment variables the original operator injects (its sample commands use them).
-public enum SeedEnv {
-    public static let clusterName = "CLUSTER_NAME"
-    public static let namespace = "NAMESPACE"
-    public static let podIP = "MY_POD_IP"
+package enum SeedEnv {
+    package static let clusterName = "CLUSTER_NAME"
+    package static let namespace = "NAMESPACE"
+    package static let podIP = "MY_POD_IP"
 }
 
 /// Length limits the rules and the naming rely on.
-public enum NameLimits {
+package enum NameLimits {
     /// KubeRay's limit on a RayCluster name, so that `<name>-serve-svc` fits a 63-char label.
-    public static let rayClusterName = 53
+    package static let rayClusterName = 53
     /// DNS-1123 and DNS-1035 labels, label values, the name part of qualified names.
-    public static let dnsLabel = 63
+    package static let dnsLabel = 63
     /// DNS-1123 subdomains (object names such as pods).
-    public static let dnsSubdomain = 253
+    package static let dnsSubdomain = 253
     /// KubeRay's `CheckName` keeps at most this many (trailing) characters.
-    public static let checkName = 50
+    package static let checkName = 50
     /// KubeRay's `CheckLabel` keeps at most this many (trailing) characters.
-    public static let checkLabel = 63
+    package static let checkLabel = 63
 }
 
 /// How derived objects are named.
-public enum RayNaming {
+package enum RayNaming {
     /// The head group name of a v1 object unless conversion recorded another.
-    public static let defaultHeadGroupName = "headgroup"
+    package static let defaultHeadGroupName = "headgroup"
     /// The port Ray's GCS listens on and workers dial (`<cluster>-head:6379`).
-    public static let defaultGCSPort: Int64 = 6379
+    package static let defaultGCSPort: Int64 = 6379
 
     /// A pod of the original operator's scheme: `<cluster>-<group>-<type>-<index>`
     /// (`raycluster-sample-small-group-worker-0`). An empty group gives a double dash, as there.
-    public static func podName(cluster: String, group: String, type: RayNodeType, index: Int) -> String {
+    package static func podName(cluster: String, group: String, type: RayNodeType, index: Int) -> String {
         "\(cluster)-\(group)-\(type.rawValue)-\(index)"
     }
 
     /// The index of `podName` when it is `<cluster>-<group>-<type>-<index>` (index in canonical
     /// decimal, no sign or leading zeros); nil otherwise.
-    public static func podIndex(of podName: String, cluster: String, group: String, type: RayNodeType) -> Int? {
+    package static func podIndex(of podName: String, cluster: String, group: String, type: RayNodeType) -> Int? {
         let prefix = "\(cluster)-\(group)-\(type.rawValue)-"
         guard podName.hasPrefix(prefix) else { return nil }
         let digits = podName.utf8.dropFirst(prefix.utf8.count)
@@ -135,7 +135,7 @@ public enum RayNaming {
 
     /// The lowest index `i` for which `podName(…, index: i)` is not in `existing` — what a create
     /// uses so that creating twice is idempotent and gaps are refilled first.
-    public static func lowestFreeIndex(existing: some Sequence<String>, cluster: String, group: String, type: RayNodeType) -> Int {
+    package static func lowestFreeIndex(existing: some Sequence<String>, cluster: String, group: String, type: RayNodeType) -> Int {
         var used = Set<Int>()
         for name in existing {
             if let index = podIndex(of: name, cluster: cluster, group: group, type: type) { used.insert(index) }
@@ -146,13 +146,13 @@ public enum RayNaming {
     }
 
     /// The head Service: `<cluster>-head` (the address the seed's worker command dials).
-    public static func headServiceName(cluster: String) -> String { "\(cluster)-head" }
+    package static func headServiceName(cluster: String) -> String { "\(cluster)-head" }
 
     /// The original operator's derivation from a head pod name: the text before the first "head"
     /// plus "head" (`raycluster-sample-head-group-head-0` → `raycluster-sample-head`); the pod
     /// name itself when it contains no "head". Equals `headServiceName` when the head group's name
     /// is empty or starts with "head" and the cluster name contains no "head".
-    public static func seedHeadServiceName(headPodName: String) -> String {
+    package static func seedHeadServiceName(headPodName: String) -> String {
         let bytes = Array(headPodName.utf8)
         let needle = Array("head".utf8)
         guard bytes.count >= needle.count else { return headPodName }
@@ -164,22 +164,22 @@ public enum RayNaming {
 
     /// KubeRay's default head Service name `<cluster>-head-svc` (used when a custom headService
     /// has no name).
-    public static func kuberayHeadServiceName(cluster: String) -> String { "\(cluster)-head-svc" }
+    package static func kuberayHeadServiceName(cluster: String) -> String { "\(cluster)-head-svc" }
     /// KubeRay's headless worker Service (multi-host groups).
-    public static func headlessServiceName(cluster: String) -> String { "\(cluster)-headless" }
+    package static func headlessServiceName(cluster: String) -> String { "\(cluster)-headless" }
     /// KubeRay's Serve Service (annotation `ray.io/enable-serve-service: "true"`).
-    public static func serveServiceName(cluster: String) -> String { "\(cluster)-serve-svc" }
+    package static func serveServiceName(cluster: String) -> String { "\(cluster)-serve-svc" }
     /// The operator-managed PVC of embedded GCS storage.
-    public static func gcsPVCName(cluster: String) -> String { "\(cluster)-gcs-pvc" }
+    package static func gcsPVCName(cluster: String) -> String { "\(cluster)-gcs-pvc" }
 
     /// `ray.io/identifier` of a pod: CheckLabel(`<cluster>-head` / `<cluster>-worker`).
-    public static func identifierLabel(cluster: String, type: RayNodeType) -> String {
+    package static func identifierLabel(cluster: String, type: RayNodeType) -> String {
         checkLabel("\(cluster)-\(type.rawValue)")
     }
 
     /// KubeRay's CheckName: keep the last 50 bytes; a leading digit, then a leading punctuation
     /// character, becomes `r`.
-    public static func checkName(_ name: String) -> String {
+    package static func checkName(_ name: String) -> String {
         var bytes = Array(name.utf8)
         if bytes.count > NameLimits.checkName { bytes.removeFirst(bytes.count - NameLimits.checkName) }
         guard let first = bytes.first else { return "" }
@@ -189,7 +189,7 @@ public enum RayNaming {
     }
 
     /// KubeRay's CheckLabel: keep the last 63 bytes; a leading punctuation character becomes `r`.
-    public static func checkLabel(_ value: String) -> String {
+    package static func checkLabel(_ value: String) -> String {
         var bytes = Array(value.utf8)
         if bytes.count > NameLimits.checkLabel { bytes.removeFirst(bytes.count - NameLimits.checkLabel) }
         guard let first = bytes.first else { return "" }
@@ -216,11 +216,11 @@ public enum RayNaming {
 
 /// The labels a Ray pod carries and the selectors that find pods again
 ///.
-public enum RayPodLabels {
+package enum RayPodLabels {
     /// The operator's own labels for a pod, in a stable order. KubeRay's set, plus the original
     /// operator's when `seedLabels` is true (selectors written against it keep matching).
     /// `group` is the group name (KubeRay uses `headgroup` for the head).
-    public static func defaults(cluster: String, group: String, type: RayNodeType, podName: String? = nil,
+    package static func defaults(cluster: String, group: String, type: RayNodeType, podName: String? = nil,
                                 seedLabels: Bool = true) -> [(key: String, value: String)] {
         var labels: [(key: String, value: String)] = [
             (RayLabel.cluster, cluster),
@@ -241,26 +241,26 @@ public enum RayPodLabels {
     }
 
     /// Every pod of a cluster.
-    public static func clusterSelector(cluster: String) -> [String: String] { [RayLabel.cluster: cluster] }
+    package static func clusterSelector(cluster: String) -> [String: String] { [RayLabel.cluster: cluster] }
 
     /// The head pod(s), or the worker pods, of a cluster.
-    public static func nodeTypeSelector(cluster: String, type: RayNodeType) -> [String: String] {
+    package static func nodeTypeSelector(cluster: String, type: RayNodeType) -> [String: String] {
         [RayLabel.cluster: cluster, RayLabel.nodeType: type.rawValue]
     }
 
     /// The pods of one group.
-    public static func groupSelector(cluster: String, group: String) -> [String: String] {
+    package static func groupSelector(cluster: String, group: String) -> [String: String] {
         [RayLabel.cluster: cluster, RayLabel.group: group]
     }
 
     /// The selector of the head Service: the head pod of the cluster.
-    public static func headServiceSelector(cluster: String) -> [String: String] {
+    package static func headServiceSelector(cluster: String) -> [String: String] {
         [RayLabel.cluster: cluster, RayLabel.nodeType: RayNodeType.head.rawValue,
          RayLabel.identifier: RayNaming.identifierLabel(cluster: cluster, type: .head)]
     }
 
     /// `labelSelector` query text (`k1=v1,k2=v2`, keys sorted) for list/watch calls.
-    public static func selectorQuery(_ selector: [String: String]) -> String {
+    package static func selectorQuery(_ selector: [String: String]) -> String {
         selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
 }

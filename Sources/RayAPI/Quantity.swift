@@ -13,22 +13,22 @@
 import JSON
 
 /// A Quantity could not be parsed. `message` is Kubernetes' own error text where one exists.
-public struct QuantityError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct QuantityError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 
     /// Kubernetes' ErrFormatWrong.
-    public static let formatWrong = QuantityError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+    package static let formatWrong = QuantityError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
     /// Kubernetes' ErrSuffix.
-    public static let suffix = QuantityError("unable to parse quantity's suffix")
+    package static let suffix = QuantityError("unable to parse quantity's suffix")
     /// Ours: input longer than `Quantity.maxTextLength`.
-    public static let tooLong = QuantityError("quantity is longer than \(Quantity.maxTextLength) bytes")
+    package static let tooLong = QuantityError("quantity is longer than \(Quantity.maxTextLength) bytes")
 }
 
-public struct Quantity: Sendable, CustomStringConvertible {
+package struct Quantity: Sendable, CustomStringConvertible {
     /// How the quantity prints: the suffix family of the text it was parsed from.
-    public enum Format: String, Sendable {
+    package enum Format: String, Sendable {
         /// e.g. 12e6
         case decimalExponent = "DecimalExponent"
         /// e.g. 12Mi (12 * 2^20)
@@ -39,11 +39,11 @@ public struct Quantity: Sendable, CustomStringConvertible {
 
     /// Longest accepted text (bytes). Real quantities are a few characters; this bounds the work
     /// a hostile value can cause.
-    public static let maxTextLength = 256
+    package static let maxTextLength = 256
 
-    public let format: Format
+    package let format: Format
     /// True for values below zero.
-    public let isNegative: Bool
+    package let isNegative: Bool
     /// Magnitude = digits × 10^exponent; digits have no leading or trailing zeros (empty = zero).
     let digits: [UInt8]
     let exponent: Int
@@ -53,7 +53,7 @@ public struct Quantity: Sendable, CustomStringConvertible {
     // MARK: Parsing
 
     /// Parses like `resource.ParseQuantity` (no surrounding whitespace allowed).
-    public init(parsing text: String) throws(QuantityError) {
+    package init(parsing text: String) throws(QuantityError) {
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { throw .formatWrong }
         guard bytes.count <= Quantity.maxTextLength else { throw .tooLong }
@@ -63,13 +63,13 @@ public struct Quantity: Sendable, CustomStringConvertible {
     }
 
     /// A quantity written in JSON as a string or a number (how Kubernetes accepts it).
-    public init(json: JSONValue) throws(QuantityError) {
+    package init(json: JSONValue) throws(QuantityError) {
         guard let text = json.quantityText else { throw .formatWrong }
         try self.init(parsing: text)
     }
 
     /// An integer quantity, as `resource.NewQuantity(value, format)`.
-    public init(_ value: Int64, format: Format = .decimalSI) {
+    package init(_ value: Int64, format: Format = .decimalSI) {
         var magnitude = Array(String(value.magnitude).utf8).map { $0 &- 0x30 }
         if magnitude == [0] { magnitude = [] }
         let (digits, exponent) = Quantity.normalize(magnitude, exponent: 0)
@@ -343,10 +343,10 @@ public struct Quantity: Sendable, CustomStringConvertible {
     // MARK: Formatting
 
     /// What `Quantity.String()` prints: the input when it was already canonical, else `canonical`.
-    public var description: String { verbatim ?? canonical }
+    package var description: String { verbatim ?? canonical }
 
     /// The canonical form (CanonicalizeBytes), computed from the value and format.
-    public var canonical: String {
+    package var canonical: String {
         if digits.isEmpty { return "0" }
         let sign = isNegative ? "-" : ""
         if format == .binarySI,
@@ -403,15 +403,15 @@ public struct Quantity: Sendable, CustomStringConvertible {
     // MARK: Values
 
     /// True for zero.
-    public var isZero: Bool { digits.isEmpty }
+    package var isZero: Bool { digits.isEmpty }
 
     /// The value rounded up (away from zero) to an integer, as `Value()`; nil when it does not
     /// fit Int64.
-    public var value: Int64? { scaledValue(0) }
+    package var value: Int64? { scaledValue(0) }
 
     /// The value in thousandths rounded up (away from zero), as `MilliValue()`; nil when it does
     /// not fit Int64.
-    public var milliValue: Int64? { scaledValue(3) }
+    package var milliValue: Int64? { scaledValue(3) }
 
     /// ceil(|value| × 10^shift) with the sign, or nil on overflow.
     func scaledValue(_ shift: Int) -> Int64? {
@@ -461,9 +461,9 @@ public struct Quantity: Sendable, CustomStringConvertible {
 /// Quantities compare by value, like `Quantity.Cmp`; the format and the text do not matter
 /// (`1Ki == 1024`).
 extension Quantity: Comparable {
-    public static func == (lhs: Quantity, rhs: Quantity) -> Bool { compare(lhs, rhs) == .equal }
+    package static func == (lhs: Quantity, rhs: Quantity) -> Bool { compare(lhs, rhs) == .equal }
 
-    public static func < (lhs: Quantity, rhs: Quantity) -> Bool { compare(lhs, rhs) == .less }
+    package static func < (lhs: Quantity, rhs: Quantity) -> Bool { compare(lhs, rhs) == .less }
 
     static func compare(_ lhs: Quantity, _ rhs: Quantity) -> Order {
         switch (lhs.isNegative, rhs.isNegative) {
@@ -485,11 +485,11 @@ extension Quantity: Comparable {
 extension Quantity {
     /// The pattern controller-gen puts on quantity fields of a CRD (`x-kubernetes-int-or-string`
     /// with this pattern): stricter than the parser (no bare sign, no lone suffix).
-    public static let schemaPattern =
+    package static let schemaPattern =
         #"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$"#
 
     /// Whether `text` matches `schemaPattern` (hand-matched; linear time).
-    public static func matchesSchemaPattern(_ text: String) -> Bool {
+    package static func matchesSchemaPattern(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard bytes.count <= maxTextLength else { return false }
         var position = 0

@@ -13,13 +13,13 @@ import JSON
 
 extension Quantity {
     /// Longest digit array an arithmetic result may have before it saturates.
-    public static let maxArithmeticDigits = 96
+    package static let maxArithmeticDigits = 96
 
     /// The zero quantity (prints "0"), the neutral start of a sum.
-    public static let zero = Quantity(0)
+    package static let zero = Quantity(0)
 
     /// `lhs + rhs`, exact.
-    public static func + (lhs: Quantity, rhs: Quantity) -> Quantity {
+    package static func + (lhs: Quantity, rhs: Quantity) -> Quantity {
         let format = lhs.isZero ? rhs.format : lhs.format
         if rhs.isZero { return Quantity(format: format, isNegative: lhs.isNegative, digits: lhs.digits, exponent: lhs.exponent, verbatim: nil) }
         if lhs.isZero { return Quantity(format: format, isNegative: rhs.isNegative, digits: rhs.digits, exponent: rhs.exponent, verbatim: nil) }
@@ -44,7 +44,7 @@ extension Quantity {
     }
 
     /// `self × factor`, exact (as `Quantity.Mul`).
-    public func multiplied(by factor: Int64) -> Quantity {
+    package func multiplied(by factor: Int64) -> Quantity {
         if factor == 0 || isZero { return Quantity(format: format, isNegative: false, digits: [], exponent: 0, verbatim: nil) }
         let factorDigits = Array(String(factor.magnitude).utf8).map { $0 &- 0x30 }
         let negative = isNegative != (factor < 0)

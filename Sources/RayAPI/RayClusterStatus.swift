@@ -2,80 +2,80 @@
 import JSON
 
 /// `RayClusterStatus`.
-public struct RayClusterStatus: JSONView {
-    public let json: JSONValue
-    public init(_ json: JSONValue) { self.json = json }
+package struct RayClusterStatus: JSONView {
+    package let json: JSONValue
+    package init(_ json: JSONValue) { self.json = json }
 
     /// Deprecated in favour of conditions; one of `ClusterState`.
-    public var state: String? { json.string("state") }
+    package var state: String? { json.string("state") }
     /// Quantities (string or number in JSON), as text.
-    public var desiredCPU: String? { json["desiredCPU"]?.quantityText }
-    public var desiredMemory: String? { json["desiredMemory"]?.quantityText }
-    public var desiredGPU: String? { json["desiredGPU"]?.quantityText }
-    public var desiredTPU: String? { json["desiredTPU"]?.quantityText }
-    public var lastUpdateTime: String? { json.string("lastUpdateTime") }
+    package var desiredCPU: String? { json["desiredCPU"]?.quantityText }
+    package var desiredMemory: String? { json["desiredMemory"]?.quantityText }
+    package var desiredGPU: String? { json["desiredGPU"]?.quantityText }
+    package var desiredTPU: String? { json["desiredTPU"]?.quantityText }
+    package var lastUpdateTime: String? { json.string("lastUpdateTime") }
     /// State → RFC 3339 time of the last transition into it.
-    public var stateTransitionTimes: [String: String]? { json.stringMap("stateTransitionTimes") }
+    package var stateTransitionTimes: [String: String]? { json.stringMap("stateTransitionTimes") }
     /// Port name → port, as text.
-    public var endpoints: [String: String]? { json.stringMap("endpoints") }
-    public var head: HeadInfo? { json.view("head") }
-    public var reason: String? { json.string("reason") }
-    public var conditions: [Condition]? { json.views("conditions") }
-    public var readyWorkerReplicas: Int64? { json.int64("readyWorkerReplicas") }
-    public var availableWorkerReplicas: Int64? { json.int64("availableWorkerReplicas") }
-    public var desiredWorkerReplicas: Int64? { json.int64("desiredWorkerReplicas") }
-    public var minWorkerReplicas: Int64? { json.int64("minWorkerReplicas") }
-    public var maxWorkerReplicas: Int64? { json.int64("maxWorkerReplicas") }
-    public var observedGeneration: Int64? { json.int64("observedGeneration") }
+    package var endpoints: [String: String]? { json.stringMap("endpoints") }
+    package var head: HeadInfo? { json.view("head") }
+    package var reason: String? { json.string("reason") }
+    package var conditions: [Condition]? { json.views("conditions") }
+    package var readyWorkerReplicas: Int64? { json.int64("readyWorkerReplicas") }
+    package var availableWorkerReplicas: Int64? { json.int64("availableWorkerReplicas") }
+    package var desiredWorkerReplicas: Int64? { json.int64("desiredWorkerReplicas") }
+    package var minWorkerReplicas: Int64? { json.int64("minWorkerReplicas") }
+    package var maxWorkerReplicas: Int64? { json.int64("maxWorkerReplicas") }
+    package var observedGeneration: Int64? { json.int64("observedGeneration") }
 
     /// The first condition of `type` (conditions are a list-map keyed by type).
-    public func condition(_ type: String) -> Condition? {
+    package func condition(_ type: String) -> Condition? {
         conditions?.first { $0.type == type }
     }
 }
 
 /// `HeadInfo` (status.head).
-public struct HeadInfo: JSONView {
-    public let json: JSONValue
-    public init(_ json: JSONValue) { self.json = json }
+package struct HeadInfo: JSONView {
+    package let json: JSONValue
+    package init(_ json: JSONValue) { self.json = json }
 
-    public var podIP: String? { json.string("podIP") }
-    public var serviceIP: String? { json.string("serviceIP") }
-    public var podName: String? { json.string("podName") }
-    public var serviceName: String? { json.string("serviceName") }
+    package var podIP: String? { json.string("podIP") }
+    package var serviceIP: String? { json.string("serviceIP") }
+    package var podName: String? { json.string("podName") }
+    package var serviceName: String? { json.string("serviceName") }
 }
 
 /// Values of `status.state`.
-public enum ClusterState {
-    public static let ready = "ready"
-    public static let suspended = "suspended"
+package enum ClusterState {
+    package static let ready = "ready"
+    package static let suspended = "suspended"
     /// Deprecated; never set by current KubeRay.
-    public static let failed = "failed"
+    package static let failed = "failed"
     /// v1alpha1 (KubeRay) only.
-    public static let unhealthy = "unhealthy"
+    package static let unhealthy = "unhealthy"
 }
 
 /// Condition types of `status.conditions`.
-public enum RayClusterConditionType {
-    public static let provisioned = "RayClusterProvisioned"
-    public static let headPodReady = "HeadPodReady"
-    public static let replicaFailure = "ReplicaFailure"
-    public static let suspending = "RayClusterSuspending"
-    public static let suspended = "RayClusterSuspended"
+package enum RayClusterConditionType {
+    package static let provisioned = "RayClusterProvisioned"
+    package static let headPodReady = "HeadPodReady"
+    package static let replicaFailure = "ReplicaFailure"
+    package static let suspending = "RayClusterSuspending"
+    package static let suspended = "RayClusterSuspended"
 }
 
 /// Reasons used on `status.conditions`.
-public enum RayClusterConditionReason {
-    public static let allPodRunningAndReadyFirstTime = "AllPodRunningAndReadyFirstTime"
-    public static let podsProvisioning = "RayClusterPodsProvisioning"
-    public static let headPodNotFound = "HeadPodNotFound"
-    public static let headPodRunningAndReady = "HeadPodRunningAndReady"
-    public static let unknown = "Unknown"
-    public static let failedDeleteAllPods = "FailedDeleteAllPods"
-    public static let failedDeleteHeadPod = "FailedDeleteHeadPod"
-    public static let failedCreateHeadPod = "FailedCreateHeadPod"
-    public static let failedDeleteWorkerPod = "FailedDeleteWorkerPod"
-    public static let failedCreateWorkerPod = "FailedCreateWorkerPod"
-    public static let suspending = "RayClusterSuspending"
-    public static let suspended = "RayClusterSuspended"
+package enum RayClusterConditionReason {
+    package static let allPodRunningAndReadyFirstTime = "AllPodRunningAndReadyFirstTime"
+    package static let podsProvisioning = "RayClusterPodsProvisioning"
+    package static let headPodNotFound = "HeadPodNotFound"
+    package static let headPodRunningAndReady = "HeadPodRunningAndReady"
+    package static let unknown = "Unknown"
+    package static let failedDeleteAllPods = "FailedDeleteAllPods"
+    package static let failedDeleteHeadPod = "FailedDeleteHeadPod"
+    package static let failedCreateHeadPod = "FailedCreateHeadPod"
+    package static let failedDeleteWorkerPod = "FailedDeleteWorkerPod"
+    package static let failedCreateWorkerPod = "FailedCreateWorkerPod"
+    package static let suspending = "RayClusterSuspending"
+    package static let suspended = "RayClusterSuspended"
 }

@@ -6,7 +6,7 @@
 import JSON
 
 /// The one shape every typed view has: it wraps the JSON value it reads from.
-public protocol JSONView: Sendable, Equatable {
+package protocol JSONView: Sendable, Equatable {
     /// The whole value, with every field (known or not) exactly as received.
     var json: JSONValue { get }
     init(_ json: JSONValue)
@@ -14,41 +14,41 @@ public protocol JSONView: Sendable, Equatable {
 
 extension JSONValue {
     /// The member `key` when it is an object (nil when absent, null or another type).
-    public func objectMember(_ key: String) -> JSONValue? {
+    package func objectMember(_ key: String) -> JSONValue? {
         guard let value = self[key], case .object = value else { return nil }
         return value
     }
 
     /// The member `key` as a view when it is an object.
-    public func view<V: JSONView>(_ key: String, as type: V.Type = V.self) -> V? {
+    package func view<V: JSONView>(_ key: String, as type: V.Type = V.self) -> V? {
         objectMember(key).map(V.init)
     }
 
     /// The member `key` as an array of views, one per element (index i of the result is element i
     /// of the array, so rules can name `field[i]`; a non-object element reads as an all-nil view).
-    public func views<V: JSONView>(_ key: String, as type: V.Type = V.self) -> [V]? {
+    package func views<V: JSONView>(_ key: String, as type: V.Type = V.self) -> [V]? {
         guard let elements = self[key]?.arrayValue else { return nil }
         return elements.map(V.init)
     }
 
     /// The member `key` as a string.
-    public func string(_ key: String) -> String? { self[key]?.stringValue }
+    package func string(_ key: String) -> String? { self[key]?.stringValue }
 
     /// The member `key` as a boolean.
-    public func bool(_ key: String) -> Bool? { self[key]?.boolValue }
+    package func bool(_ key: String) -> Bool? { self[key]?.boolValue }
 
     /// The member `key` as an integer (an exact integer within Int64).
-    public func int64(_ key: String) -> Int64? { self[key]?.int64Value }
+    package func int64(_ key: String) -> Int64? { self[key]?.int64Value }
 
     /// The member `key` as an array of its string elements (non-string elements are skipped).
-    public func strings(_ key: String) -> [String]? {
+    package func strings(_ key: String) -> [String]? {
         guard let elements = self[key]?.arrayValue else { return nil }
         return elements.compactMap(\.stringValue)
     }
 
     /// The member `key` as a map of strings (labels, annotations, rayStartParams…). Entries whose
     /// value is not a string are skipped; a member that is not an object reads as nil.
-    public func stringMap(_ key: String) -> [String: String]? {
+    package func stringMap(_ key: String) -> [String: String]? {
         guard let object = self[key]?.objectValue else { return nil }
         var map: [String: String] = [:]
         map.reserveCapacity(object.count)
@@ -59,7 +59,7 @@ extension JSONValue {
     }
 
     /// The member `key` as ordered (key, value) string pairs, in document order.
-    public func stringPairs(_ key: String) -> [(key: String, value: String)]? {
+    package func stringPairs(_ key: String) -> [(key: String, value: String)]? {
         guard let object = self[key]?.objectValue else { return nil }
         return object.compactMap { member in member.value.stringValue.map { (member.key, $0) } }
     }
@@ -67,7 +67,7 @@ extension JSONValue {
     /// The member `key` as a map of quantity texts (resource limits/requests, Ray resources):
     /// Kubernetes accepts a quantity as a JSON string or number, so numbers read as their text
     /// (`1` → "1", `0.5` → "0.5"). Other value types are skipped.
-    public func quantityMap(_ key: String) -> [String: String]? {
+    package func quantityMap(_ key: String) -> [String: String]? {
         guard let object = self[key]?.objectValue else { return nil }
         var map: [String: String] = [:]
         map.reserveCapacity(object.count)
@@ -78,7 +78,7 @@ extension JSONValue {
     }
 
     /// A quantity written as a JSON string or number, as text ("1", "0.5", "2Gi").
-    public var quantityText: String? {
+    package var quantityText: String? {
         switch self {
         case .string(let text): return text
         case .integer(let value): return String(value)
@@ -89,12 +89,12 @@ extension JSONValue {
 }
 
 /// `IntOrString` of Kubernetes (Service targetPort, probe ports…).
-public enum IntOrString: Sendable, Equatable, CustomStringConvertible {
+package enum IntOrString: Sendable, Equatable, CustomStringConvertible {
     case int(Int64)
     case string(String)
 
     /// nil unless the value is a JSON integer or string.
-    public init?(_ json: JSONValue?) {
+    package init?(_ json: JSONValue?) {
         switch json {
         case .string(let text)?: self = .string(text)
         case let value? where value.int64Value != nil:
@@ -104,7 +104,7 @@ public enum IntOrString: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .int(let number): return String(number)
         case .string(let text): return text

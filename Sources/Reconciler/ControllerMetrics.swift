@@ -4,9 +4,9 @@ import Metrics
 import Synchronization
 
 /// controller-runtime's reconcile metrics, under its names, so dashboards carry over.
-public struct ControllerMetrics: Sendable {
-    public static let controllerName = "raycluster"
-    public let registry: MetricsRegistry
+package struct ControllerMetrics: Sendable {
+    package static let controllerName = "raycluster"
+    package let registry: MetricsRegistry
     let success: Counter
     let failure: Counter
     let requeueAfter: Counter
@@ -14,7 +14,7 @@ public struct ControllerMetrics: Sendable {
     let duration: Histogram
     let activeWorkers: Gauge
 
-    public init(registry: MetricsRegistry, maxConcurrentReconciles: Int) {
+    package init(registry: MetricsRegistry, maxConcurrentReconciles: Int) {
         self.registry = registry
         let controller = ["controller": Self.controllerName]
         let total = "controller_runtime_reconcile_total"
@@ -44,7 +44,7 @@ public struct ControllerMetrics: Sendable {
 }
 
 /// What one pass asks of the queue.
-public enum ReconcileResult: Sendable, Equatable {
+package enum ReconcileResult: Sendable, Equatable {
     /// Converged (or nothing to do): forget the key's failures; look again after the periodic interval.
     case done
     /// Nothing to do until the object changes (gone, deleting, managed elsewhere, invalid spec):

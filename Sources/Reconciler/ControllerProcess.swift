@@ -11,17 +11,17 @@ import Threads
 import Glibc
 #endif
 
-public struct ControllerStartError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ControllerStartError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
-public final class ControllerProcess: Sendable {
-    public let options: ControllerOptions
-    public let registry: MetricsRegistry
-    public let identity: String
-    public let healthPort: Int?
-    public let metricsPort: Int?
+package final class ControllerProcess: Sendable {
+    package let options: ControllerOptions
+    package let registry: MetricsRegistry
+    package let identity: String
+    package let healthPort: Int?
+    package let metricsPort: Int?
 
     let clusters: InformerGroup
     let pods: InformerGroup
@@ -49,7 +49,7 @@ public final class ControllerProcess: Sendable {
     /// leader election) the elector; without leader election the workers start at once.
     /// `eventAPI`, when given, carries the Events (a client with a rate limit of its own, so that
     /// the Event each create reports does not take a token the next create needs); nil: `api`.
-    public init(options: ControllerOptions, api: any KubeAPI, eventAPI: (any KubeAPI)? = nil, registry: MetricsRegistry, logger: Logger,
+    package init(options: ControllerOptions, api: any KubeAPI, eventAPI: (any KubeAPI)? = nil, registry: MetricsRegistry, logger: Logger,
                 identity: String) throws {
         self.options = options
         self.registry = registry
@@ -162,7 +162,7 @@ public final class ControllerProcess: Sendable {
     }
 
     /// Every informer has its first list: what `/readyz` reports (on every replica, leader or not).
-    public var isReady: Bool {
+    package var isReady: Bool {
         !state.withLock { $0.stopping } && cachesSynced
     }
 
@@ -170,9 +170,9 @@ public final class ControllerProcess: Sendable {
         clusters.hasSynced && pods.hasSynced && services.hasSynced && autoscalerObjects.groups.allSatisfy(\.hasSynced)
     }
 
-    public var isLeader: Bool { elector?.isLeader ?? true }
+    package var isLeader: Bool { elector?.isLeader ?? true }
 
-    public func renderMetrics() -> String { registry.render() }
+    package func renderMetrics() -> String { registry.render() }
 
     // MARK: - Events to keys
 
@@ -262,7 +262,7 @@ public final class ControllerProcess: Sendable {
 
     /// Blocks until SIGTERM/SIGINT (or a lost lease), then stops: no new work, running passes
     /// finish, events are flushed, the lease is released. Returns the exit code.
-    public func runUntilTerminated(signals: TerminationSignals) -> Int32 {
+    package func runUntilTerminated(signals: TerminationSignals) -> Int32 {
         let signal = signals.wait()
         logger.info("signal received: shutting down", metadata: ["signal": "\(signal == SIGINT ? "SIGINT" : "SIGTERM")"])
         shutdown()
@@ -270,7 +270,7 @@ public final class ControllerProcess: Sendable {
     }
 
     /// Stop taking work, finish what runs, flush events, release the lease, close the caches.
-    public func shutdown() {
+    package func shutdown() {
         let workers = state.withLock { s -> [pthread_t] in
             s.stopping = true
             let w = s.workers

@@ -1,12 +1,12 @@
 /// Durations as the controller's flags take them: Go's `time.Duration` spelling for the units an
 /// operator uses (`300s`, `5m`, `1m30s`, `1.5s`, `500ms`, `2h`), or a bare number of seconds.
-public enum DurationParsing {
-    public struct Failure: Error, CustomStringConvertible, Equatable {
-        public var description: String
+package enum DurationParsing {
+    package struct Failure: Error, CustomStringConvertible, Equatable {
+        package var description: String
     }
 
     /// Seconds; throws for negative, empty, non-finite or unknown-unit input.
-    public static func seconds(_ text: String) throws(Failure) -> Double {
+    package static func seconds(_ text: String) throws(Failure) -> Double {
         let trimmed = text.trimmingCharacters(in: " \t")
         guard !trimmed.isEmpty else { throw Failure(description: "empty duration") }
         if let plain = Double(trimmed) {

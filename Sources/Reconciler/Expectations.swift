@@ -14,7 +14,7 @@ import Synchronization
 /// The fixed pod names remain the safety net: even when an entry expires too early, a second
 /// create of the same name is refused by the API server, and a delete carries the pod's UID as a
 /// precondition, so it can never remove a namesake created later.
-public final class Expectations: Sendable {
+package final class Expectations: Sendable {
     struct Pending: Sendable {
         /// The object as sent (creates), or the last state seen (deletes).
         var object: JSONValue
@@ -26,18 +26,18 @@ public final class Expectations: Sendable {
         var deletes: [String: Pending] = [:]
     }
 
-    public let timeout: Double
+    package let timeout: Double
     private let state = Mutex<[String: Entries]>([:])
 
-    public init(timeout: Double) { self.timeout = timeout }
+    package init(timeout: Double) { self.timeout = timeout }
 
     /// `scope` names the owner and the kind of child ("ns/cluster pods"), so pods and Services of
     /// one cluster are kept apart.
-    public func expectCreate(_ scope: String, name: String, object: JSONValue, now: Double) {
+    package func expectCreate(_ scope: String, name: String, object: JSONValue, now: Double) {
         state.withLock { $0[scope, default: Entries()].creates[name] = Pending(object: object, uid: nil, since: now) }
     }
 
-    public func expectDelete(_ scope: String, name: String, uid: String?, object: JSONValue, now: Double) {
+    package func expectDelete(_ scope: String, name: String, uid: String?, object: JSONValue, now: Double) {
         state.withLock { s in
             s[scope, default: Entries()].creates[name] = nil
             s[scope, default: Entries()].deletes[name] = Pending(object: object, uid: uid, since: now)
@@ -45,23 +45,23 @@ public final class Expectations: Sendable {
     }
 
     /// A create that failed (other than AlreadyExists) is not expected any more.
-    public func forgetCreate(_ scope: String, name: String) {
+    package func forgetCreate(_ scope: String, name: String) {
         state.withLock { $0[scope]?.creates[name] = nil }
     }
 
-    public func forget(_ scope: String) {
+    package func forget(_ scope: String) {
         state.withLock { $0[scope] = nil }
     }
 
     /// How many writes of `scope` the cache has not shown yet (after pruning against `cached`).
-    public func pendingCount(_ scope: String) -> Int {
+    package func pendingCount(_ scope: String) -> Int {
         state.withLock { s in (s[scope]?.creates.count ?? 0) + (s[scope]?.deletes.count ?? 0) }
     }
 
     /// The children as the API server has them, as far as this controller knows: `cached` without
     /// the objects it deleted and with the objects it created. Entries the cache now reflects, or
     /// older than `timeout`, are dropped on the way.
-    public func view(_ scope: String, cached: [JSONValue], now: Double) -> [JSONValue] {
+    package func view(_ scope: String, cached: [JSONValue], now: Double) -> [JSONValue] {
         var byName: [String: JSONValue] = [:]
         for object in cached {
             if let name = object["metadata"]?["name"]?.stringValue { byName[name] = object }

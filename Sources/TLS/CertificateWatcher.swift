@@ -14,10 +14,10 @@ import Glibc
 #endif
 import Synchronization
 
-public final class CertificateWatcher: @unchecked Sendable {
-    public let files: TLSFiles
-    public let pollInterval: Double
-    public let debounce: Double
+package final class CertificateWatcher: @unchecked Sendable {
+    package let files: TLSFiles
+    package let pollInterval: Double
+    package let debounce: Double
     private let initialFingerprint: String?
     private let onReload: @Sendable (TLSContext) -> Void
     private let onError: @Sendable (String) -> Void
@@ -46,7 +46,7 @@ public final class CertificateWatcher: @unchecked Sendable {
         case unreadable(String)
     }
 
-    public convenience init(files: TLSFiles, pollInterval: Double = 10,
+    package convenience init(files: TLSFiles, pollInterval: Double = 10,
                             onReload: @escaping @Sendable (TLSContext) -> Void, onError: @escaping @Sendable (String) -> Void) {
         self.init(files: files, pollInterval: pollInterval, debounce: 0.1, initial: nil, onReload: onReload, onError: onError)
     }
@@ -55,7 +55,7 @@ public final class CertificateWatcher: @unchecked Sendable {
     ///   - initial: the context the server is serving now. start() compares it with the files and
     ///     reloads at once if they already differ (a change between the first load and start()).
     ///   - debounce: quiet time after an inotify event before the files are read.
-    public init(files: TLSFiles, pollInterval: Double = 10, debounce: Double = 0.1, initial: TLSContext?,
+    package init(files: TLSFiles, pollInterval: Double = 10, debounce: Double = 0.1, initial: TLSContext?,
                 onReload: @escaping @Sendable (TLSContext) -> Void, onError: @escaping @Sendable (String) -> Void) {
         self.files = files
         self.pollInterval = pollInterval.isFinite ? min(max(pollInterval, 0.05), 86_400) : 10
@@ -80,15 +80,15 @@ public final class CertificateWatcher: @unchecked Sendable {
     }
 
     /// Successful reloads (onReload calls).
-    public var reloadCount: Int { reloads.load(ordering: .relaxed) }
+    package var reloadCount: Int { reloads.load(ordering: .relaxed) }
     /// Reported failures (onError calls).
-    public var errorCount: Int { errors.load(ordering: .relaxed) }
+    package var errorCount: Int { errors.load(ordering: .relaxed) }
     /// Times the files were parsed (certwatcher_read_certificate_total counts these).
-    public var loadCount: Int { loads.load(ordering: .relaxed) }
+    package var loadCount: Int { loads.load(ordering: .relaxed) }
 
     /// Takes the current contents as the baseline (reloading at once if they differ from `initial`)
     /// and starts the watcher thread. Calling it again does nothing.
-    public func start() {
+    package func start() {
         guard state.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent).exchanged else { return }
         // Watch first, then read the baseline: a change in between is either in the baseline or
         // queued as an event, never lost until the next poll.
@@ -126,7 +126,7 @@ public final class CertificateWatcher: @unchecked Sendable {
 
     /// Stops the thread and waits for it (so no callback runs after stop() returns, unless stop()
     /// is called from a callback). Calling it again does nothing.
-    public func stop() {
+    package func stop() {
         let previous = state.exchange(2, ordering: .sequentiallyConsistent)
         guard previous == 1 else { return }
         var byte: UInt8 = 1

@@ -9,14 +9,14 @@
 // TLSClientConnection), because it depends on the host dialled.
 import COpenSSL
 
-public final class ClientTLSContext: @unchecked Sendable {
+package final class ClientTLSContext: @unchecked Sendable {
     /// The SSL_CTX*. Immutable after init; OpenSSL documents SSL_new on a shared, configured
     /// SSL_CTX as thread-safe, hence `@unchecked Sendable`.
-    public let context: OpaquePointer
+    package let context: OpaquePointer
     /// Whether the server's certificate chain and name are checked.
-    public let verifiesServer: Bool
+    package let verifiesServer: Bool
     /// Whether a client certificate is presented.
-    public let presentsClientCertificate: Bool
+    package let presentsClientCertificate: Bool
 
     private init(context: OpaquePointer, verifiesServer: Bool, presentsClientCertificate: Bool) {
         self.context = context
@@ -31,7 +31,7 @@ public final class ClientTLSContext: @unchecked Sendable {
     ///   - clientCertificatePEM: client certificate (then intermediates) for mutual TLS; needs `clientKeyPEM`.
     ///   - clientKeyPEM: its private key (PKCS#1, SEC1 or PKCS#8, unencrypted).
     ///   - insecureSkipVerify: accept any server certificate (kubeconfig `insecure-skip-tls-verify`).
-    public static func make(trustedCAPEM: [UInt8]?, clientCertificatePEM: [UInt8]? = nil, clientKeyPEM: [UInt8]? = nil,
+    package static func make(trustedCAPEM: [UInt8]?, clientCertificatePEM: [UInt8]? = nil, clientKeyPEM: [UInt8]? = nil,
                             insecureSkipVerify: Bool = false) throws(TLSError) -> ClientTLSContext {
         ERR_clear_error()
         guard (clientCertificatePEM == nil) == (clientKeyPEM == nil) else {

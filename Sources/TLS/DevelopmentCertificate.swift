@@ -8,21 +8,21 @@ import Glibc
 import Darwin
 #endif
 
-public enum DevelopmentCertificate {
+package enum DevelopmentCertificate {
     /// The names the webhook is reached by on a laptop and in the cluster.
-    public static let defaultHosts: [String] = [
+    package static let defaultHosts: [String] = [
         "localhost", "127.0.0.1", "::1",
         "webhook-service", "webhook-service.ray-system", "webhook-service.ray-system.svc",
         "webhook-service.ray-system.svc.cluster.local",
     ]
 
     /// Longest validity accepted, in days.
-    public static let maxValidDays = 3650
+    package static let maxValidDays = 3650
 
     /// Makes a CA (ECDSA P-256) and a serving cert signed by it for `hosts` (DNS names and IP
     /// addresses as SANs; never relies on CN), writes ca.crt, tls.crt (leaf + CA chain), tls.key
     /// (PKCS#8, mode 0600) into `directory` (created 0700 if missing).
-    public static func generate(hosts: [String], into directory: String, validDays: Int = 365) throws(TLSError) -> (certPath: String, keyPath: String, caPath: String) {
+    package static func generate(hosts: [String], into directory: String, validDays: Int = 365) throws(TLSError) -> (certPath: String, keyPath: String, caPath: String) {
         guard !hosts.isEmpty else { throw TLSError("development certificate: no host names") }
         guard validDays >= 1, validDays <= maxValidDays else {
             throw TLSError("development certificate: validity must be 1...\(maxValidDays) days, not \(validDays)")

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Largest certificate, key or CA bundle file accepted (a long chain is a few tens of KB).
-public let maxCredentialFileBytes = 1 << 20
+package let maxCredentialFileBytes = 1 << 20
 
 /// The bytes of `path` (following symlinks), at most `maxBytes`; TLSError when missing, unreadable,
 /// not a regular file or bigger than the cap.

@@ -2,11 +2,11 @@
 // TLSError so that a log line says *why* a certificate or key was refused.
 import COpenSSL
 
-public struct TLSError: Error, Sendable, CustomStringConvertible {
+package struct TLSError: Error, Sendable, CustomStringConvertible {
     /// What failed, followed by OpenSSL's error queue text when there was any.
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 
     /// `what` plus the drained OpenSSL error queue ("what: error:0480006C:PEM routines::no start line").
     static func openssl(_ what: String) -> TLSError {

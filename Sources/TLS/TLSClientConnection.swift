@@ -16,7 +16,7 @@ import Synchronization
 import Glibc
 #endif
 
-public final class TLSClientConnection: @unchecked Sendable {
+package final class TLSClientConnection: @unchecked Sendable {
     private let fd: Int32
     private let ssl: OpaquePointer
     /// A TLS session may send close_notify only while healthy (OpenSSL forbids SSL_shutdown after
@@ -25,18 +25,18 @@ public final class TLSClientConnection: @unchecked Sendable {
     private var receiveTimeout: Double
     private let interrupted = Atomic<Bool>(false)
     /// The protocol ALPN agreed on ("http/1.1"), or nil when the server does not do ALPN.
-    public let negotiatedProtocol: String?
+    package let negotiatedProtocol: String?
     /// The address actually connected to ("127.0.0.1:6443", "[::1]:6443"), for errors and logs.
-    public let peer: String
+    package let peer: String
 
     /// TCP keep-alive: first probe after this many idle seconds, then every `keepAliveInterval`,
     /// and the peer is declared dead after `keepAliveProbes` unanswered probes (client-go's dialer
     /// uses 30 s as well).
-    public static let keepAliveIdle: Int32 = 30
-    public static let keepAliveInterval: Int32 = 10
-    public static let keepAliveProbes: Int32 = 3
+    package static let keepAliveIdle: Int32 = 30
+    package static let keepAliveInterval: Int32 = 10
+    package static let keepAliveProbes: Int32 = 3
     /// Longest host name accepted (DNS names are at most 253 bytes).
-    public static let maxHostBytes = 253
+    package static let maxHostBytes = 253
 
     private init(fd: Int32, ssl: OpaquePointer, receiveTimeout: Double, negotiatedProtocol: String?, peer: String) {
         self.fd = fd
@@ -65,7 +65,7 @@ public final class TLSClientConnection: @unchecked Sendable {
     ///     SANs; SNI is sent for names only.
     ///   - connectTimeout: bounds the TCP connect (per address) and, separately, the handshake.
     ///   - ioTimeout: the initial send and receive timeout of each blocking call afterwards.
-    public static func connect(host: String, port: Int, context: ClientTLSContext, serverName: String? = nil,
+    package static func connect(host: String, port: Int, context: ClientTLSContext, serverName: String? = nil,
                                connectTimeout: Double, ioTimeout: Double) throws(TLSError) -> TLSClientConnection {
         guard (1...65_535).contains(port) else { throw TLSError("port \(port) is out of range 1-65535") }
         guard !host.isEmpty, host.utf8.count <= maxHostBytes, !host.utf8.contains(0) else {
@@ -142,13 +142,13 @@ public final class TLSClientConnection: @unchecked Sendable {
     }
 
     /// Changes the receive timeout of later reads (a watch waits longer than an ordinary answer).
-    public func setReceiveTimeout(_ seconds: Double) {
+    package func setReceiveTimeout(_ seconds: Double) {
         receiveTimeout = seconds
         Self.setTimeout(fd, SO_RCVTIMEO, seconds)
     }
 
     /// Writes all of `bytes` or throws.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(TLSError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(TLSError) {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
@@ -162,7 +162,7 @@ public final class TLSClientConnection: @unchecked Sendable {
         }
     }
 
-    public func write(_ bytes: [UInt8]) throws(TLSError) {
+    package func write(_ bytes: [UInt8]) throws(TLSError) {
         let result: TLSError? = bytes.withUnsafeBytes { buffer in
             do throws(TLSError) {
                 try write(buffer)
@@ -176,7 +176,7 @@ public final class TLSClientConnection: @unchecked Sendable {
 
     /// Reads what is available (blocking until something is, or the receive timeout passes).
     /// Answers the number of bytes read; 0 means the server closed the connection.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(TLSError) -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(TLSError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
         let n = SSL_read(ssl, base, Int32(clamping: buffer.count))
         if n > 0 { return Int(n) }
@@ -189,7 +189,7 @@ public final class TLSClientConnection: @unchecked Sendable {
 
     /// Whether the connection is known to be unusable for another request: the server closed it
     /// (or sent something unasked) while it sat idle. Checked before an idle connection is reused.
-    public var isClosedOrHasUnexpectedInput: Bool {
+    package var isClosedOrHasUnexpectedInput: Bool {
         if !healthy || interrupted.load(ordering: .relaxed) { return true }
         if SSL_pending(ssl) > 0 { return true }
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -199,12 +199,12 @@ public final class TLSClientConnection: @unchecked Sendable {
 
     /// Unblocks a read or write in progress on another thread and makes every later call fail.
     /// Safe from any thread, any number of times.
-    public func interrupt() {
+    package func interrupt() {
         interrupted.store(true, ordering: .sequentiallyConsistent)
         _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 
-    public var wasInterrupted: Bool { interrupted.load(ordering: .relaxed) }
+    package var wasInterrupted: Bool { interrupted.load(ordering: .relaxed) }
 
     private func failure(_ rc: Int32, _ what: String) -> TLSError {
         let sslError = SSL_get_error(ssl, rc)
@@ -351,7 +351,7 @@ public final class TLSClientConnection: @unchecked Sendable {
 }
 
 /// Whether `text` is an IPv4 or IPv6 address literal (no brackets).
-public func isIPAddress(_ text: String) -> Bool {
+package func isIPAddress(_ text: String) -> Bool {
     var v4 = in_addr()
     var v6 = in6_addr()
     return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1

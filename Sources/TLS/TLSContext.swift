@@ -11,22 +11,22 @@
 import COpenSSL
 
 /// Where the serving certificate, its key and the optional client CA live.
-public struct TLSFiles: Sendable, Equatable {
+package struct TLSFiles: Sendable, Equatable {
     /// PEM: leaf certificate first, then intermediates.
-    public var certificatePath: String
+    package var certificatePath: String
     /// PEM private key: PKCS#1, SEC1 or PKCS#8, unencrypted.
-    public var keyPath: String
+    package var keyPath: String
     /// PEM CA bundle; when set, clients must present a certificate signed by it.
-    public var clientCAPath: String?
+    package var clientCAPath: String?
 
-    public init(certificatePath: String, keyPath: String, clientCAPath: String? = nil) {
+    package init(certificatePath: String, keyPath: String, clientCAPath: String? = nil) {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
         self.clientCAPath = clientCAPath
     }
 
     /// controller-runtime's layout: `<dir>/tls.crt` and `<dir>/tls.key`.
-    public init(directory: String, certificateName: String = "tls.crt", keyName: String = "tls.key", clientCAPath: String? = nil) {
+    package init(directory: String, certificateName: String = "tls.crt", keyName: String = "tls.key", clientCAPath: String? = nil) {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         self.init(certificatePath: base + certificateName, keyPath: base + keyName, clientCAPath: clientCAPath)
     }
@@ -35,29 +35,29 @@ public struct TLSFiles: Sendable, Equatable {
 /// An SSL_CTX ready for `SSL_new`. Immutable after init (OpenSSL documents SSL_new on a shared,
 /// configured SSL_CTX as thread-safe), hence `@unchecked Sendable`; freed in deinit, so connections
 /// accepted with an old context keep it alive through their own SSL* reference.
-public final class TLSContext: @unchecked Sendable {
+package final class TLSContext: @unchecked Sendable {
     /// The SSL_CTX*.
-    public let context: OpaquePointer
+    package let context: OpaquePointer
     /// SHA-256 of the leaf certificate's DER, lowercase hex.
-    public let fingerprint: String
+    package let fingerprint: String
     /// The leaf's expiry, ISO 8601 UTC ("2027-11-27T04:33:52Z"), for logs.
-    public let notAfter: String
+    package let notAfter: String
     /// The leaf's subject in one line ("CN=webhook-service.ray-system.svc"), for logs.
-    public let subject: String
+    package let subject: String
     /// Certificates in the served chain (leaf included).
-    public let chainLength: Int
+    package let chainLength: Int
     /// Whether clients must present a certificate (a client CA was given).
-    public let verifiesClients: Bool
+    package let verifiesClients: Bool
 
     /// Mozilla intermediate TLS 1.2 cipher list.
-    public static let tls12Ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    package static let tls12Ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
         + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
     /// TLS 1.3 suites (OpenSSL's defaults, spelled out).
-    public static let tls13CipherSuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+    package static let tls13CipherSuites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
     /// Key-exchange groups.
-    public static let groups = "X25519:P-256:P-384"
+    package static let groups = "X25519:P-256:P-384"
     /// Most certificates accepted in tls.crt or the client CA bundle.
-    public static let maxCertificatesPerFile = 64
+    package static let maxCertificatesPerFile = 64
 
     private init(context: OpaquePointer, fingerprint: String, notAfter: String, subject: String, chainLength: Int, verifiesClients: Bool) {
         self.context = context
@@ -71,7 +71,7 @@ public final class TLSContext: @unchecked Sendable {
     deinit { SSL_CTX_free(context) }
 
     /// Reads the files (each at most `maxCredentialFileBytes`) and builds a context.
-    public static func load(_ files: TLSFiles) throws(TLSError) -> TLSContext {
+    package static func load(_ files: TLSFiles) throws(TLSError) -> TLSContext {
         let certificate = try readFileCapped(files.certificatePath)
         let key = try readFileCapped(files.keyPath)
         var clientCA: [UInt8]? = nil
@@ -84,7 +84,7 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Builds a context from PEM bytes: the chain (leaf first), the key, and optionally a client CA bundle.
-    public static func load(certificatePEM: [UInt8], keyPEM: [UInt8], clientCAPEM: [UInt8]?) throws(TLSError) -> TLSContext {
+    package static func load(certificatePEM: [UInt8], keyPEM: [UInt8], clientCAPEM: [UInt8]?) throws(TLSError) -> TLSContext {
         ERR_clear_error()
         let chain = try readCertificates(certificatePEM, what: "certificate")
         defer { chain.forEach { X509_free($0) } }

@@ -10,29 +10,29 @@ import CLinux
 import Glibc
 #endif
 
-public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
+package struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
     /// Which of the limits set `cpus`.
-    public enum Limit: String, Sendable, Equatable {
+    package enum Limit: String, Sendable, Equatable {
         case online = "online CPUs"
         case affinity = "affinity mask"
         case quota = "CPU quota"
     }
 
     /// CPUs online on the machine (at least 1).
-    public var onlineCPUs: Int
+    package var onlineCPUs: Int
     /// CPUs in the process's affinity mask; nil when it could not be read.
-    public var affinityCPUs: Int?
+    package var affinityCPUs: Int?
     /// The tightest cgroup CPU quota over the process's cgroup and its ancestors; nil when none.
-    public var quota: CgroupCPUQuota?
+    package var quota: CgroupCPUQuota?
 
-    public init(onlineCPUs: Int, affinityCPUs: Int? = nil, quota: CgroupCPUQuota? = nil) {
+    package init(onlineCPUs: Int, affinityCPUs: Int? = nil, quota: CgroupCPUQuota? = nil) {
         self.onlineCPUs = max(1, onlineCPUs)
         self.affinityCPUs = affinityCPUs.map { max(1, $0) }
         self.quota = quota
     }
 
     /// CPUs the process can keep busy: the smallest of the three, at least 1.
-    public var cpus: Int {
+    package var cpus: Int {
         var result = onlineCPUs
         if let affinityCPUs { result = min(result, affinityCPUs) }
         if let quota { result = min(result, quota.cpus) }
@@ -41,7 +41,7 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
 
     /// The limit that sets `cpus`. On a tie the quota is named first (it is the one that throttles),
     /// then the affinity mask.
-    public var limitedBy: Limit {
+    package var limitedBy: Limit {
         if let quota, quota.cpus <= cpus { return .quota }
         if let affinityCPUs, affinityCPUs <= cpus, affinityCPUs < onlineCPUs { return .affinity }
         return .online
@@ -49,9 +49,9 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether a CFS quota is in force: threads must not burn CPU time waiting (spinning), since
     /// every microsecond comes out of the same per-period allowance as the real work.
-    public var hasQuota: Bool { quota != nil }
+    package var hasQuota: Bool { quota != nil }
 
-    public var description: String {
+    package var description: String {
         let plural = cpus == 1 ? "CPU" : "CPUs"
         var parts: [String] = ["\(onlineCPUs) online"]
         if let affinityCPUs { parts.append("\(affinityCPUs) in the affinity mask") }
@@ -63,15 +63,15 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
 
     /// The budget of this process, read once at first use (limits set later are not seen; a
     /// container's limits are in place before its process starts).
-    public static let current: CPUBudget = detect()
+    package static let current: CPUBudget = detect()
 
     /// Largest /proc or cgroup file read: a mountinfo of thousands of mounts fits; a file larger
     /// than this is not one the kernel wrote for us.
-    public static let maximumFileBytes = 4 * 1024 * 1024
+    package static let maximumFileBytes = 4 * 1024 * 1024
 
     /// Reads the budget of process `pid` (0: this process) from the kernel: online CPUs, the
     /// affinity mask, and the cgroup v1 and v2 CPU quotas of its cgroup and every ancestor.
-    public static func detect(pid: Int32 = 0) -> CPUBudget {
+    package static func detect(pid: Int32 = 0) -> CPUBudget {
         let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         let affinity = clinux_affinity_cpu_count(pid)
         let procDirectory = pid == 0 ? "/proc/self" : "/proc/\(pid)"
@@ -82,7 +82,7 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
 
     /// The tightest quota for the process whose /proc directory is `procDirectory`, with every
     /// file read through `read` (so the whole resolution runs on sample files in tests).
-    public static func quota(procDirectory: String, read: (String) -> String?) -> CgroupCPUQuota? {
+    package static func quota(procDirectory: String, read: (String) -> String?) -> CgroupCPUQuota? {
         guard let cgroups = read(procDirectory + "/cgroup"), let mountInfo = read(procDirectory + "/mountinfo") else { return nil }
         let places = CgroupFiles.cpuDirectories(memberships: CgroupFiles.parseMemberships(cgroups),
                                                 mounts: CgroupFiles.parseMounts(mountInfo))
@@ -91,7 +91,7 @@ public struct CPUBudget: Sendable, Equatable, CustomStringConvertible {
 
     /// The whole file, or nil when it is missing, unreadable, or over `maximumFileBytes`.
     /// (/proc and cgroup files report size 0, so it is read until end of file.)
-    public static func readSmallFile(_ path: String) -> String? {
+    package static func readSmallFile(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

@@ -8,15 +8,15 @@
 /// A CFS bandwidth limit: at most `quotaMicroseconds` of CPU time in every `periodMicroseconds`,
 /// shared by every thread of the cgroup. A process that uses it up waits for the next period
 /// (a throttled period), however many cores are idle.
-public struct CgroupCPUQuota: Sendable, Equatable, CustomStringConvertible {
-    public var quotaMicroseconds: Int
-    public var periodMicroseconds: Int
+package struct CgroupCPUQuota: Sendable, Equatable, CustomStringConvertible {
+    package var quotaMicroseconds: Int
+    package var periodMicroseconds: Int
     /// 1 (cpu controller of the v1 hierarchies) or 2 (unified hierarchy).
-    public var cgroupVersion: Int
+    package var cgroupVersion: Int
     /// The cgroup directory whose files set this limit.
-    public var directory: String
+    package var directory: String
 
-    public init(quotaMicroseconds: Int, periodMicroseconds: Int, cgroupVersion: Int, directory: String) {
+    package init(quotaMicroseconds: Int, periodMicroseconds: Int, cgroupVersion: Int, directory: String) {
         self.quotaMicroseconds = quotaMicroseconds
         self.periodMicroseconds = periodMicroseconds
         self.cgroupVersion = cgroupVersion
@@ -25,7 +25,7 @@ public struct CgroupCPUQuota: Sendable, Equatable, CustomStringConvertible {
 
     /// Threads that can use the whole quota: quota / period rounded up (1.5 CPUs → 2, since one
     /// thread could use only 1), at least 1. Parsing guarantees both values are positive.
-    public var cpus: Int {
+    package var cpus: Int {
         guard periodMicroseconds > 0, quotaMicroseconds > 0 else { return 1 }
         let whole = quotaMicroseconds / periodMicroseconds
         let roundedUp = quotaMicroseconds % periodMicroseconds == 0 ? whole : whole &+ 1
@@ -33,11 +33,11 @@ public struct CgroupCPUQuota: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The quota in CPUs, unrounded (for comparing limits and for logs).
-    public var share: Double {
+    package var share: Double {
         periodMicroseconds > 0 ? Double(quotaMicroseconds) / Double(periodMicroseconds) : 0
     }
 
-    public var description: String {
+    package var description: String {
         let file = cgroupVersion == 2 ? "cpu.max" : "cpu.cfs_quota_us"
         let shareText = (share * 100).rounded() / 100
         return "cgroup v\(cgroupVersion) CPU quota of \(quotaMicroseconds) µs per \(periodMicroseconds) µs period = \(shareText) CPUs (\(directory)/\(file))"
@@ -45,13 +45,13 @@ public struct CgroupCPUQuota: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One line of /proc/PID/cgroup: `hierarchy-ID:controller-list:cgroup-path`.
-public struct CgroupMembership: Sendable, Equatable {
-    public var hierarchyID: Int
+package struct CgroupMembership: Sendable, Equatable {
+    package var hierarchyID: Int
     /// Empty for the v2 (unified) hierarchy, whose line reads `0::/path`.
-    public var controllers: [String]
-    public var path: String
+    package var controllers: [String]
+    package var path: String
 
-    public init(hierarchyID: Int, controllers: [String], path: String) {
+    package init(hierarchyID: Int, controllers: [String], path: String) {
         self.hierarchyID = hierarchyID
         self.controllers = controllers
         self.path = path
@@ -59,17 +59,17 @@ public struct CgroupMembership: Sendable, Equatable {
 }
 
 /// The fields of one /proc/PID/mountinfo line that locate a cgroup hierarchy.
-public struct CgroupMount: Sendable, Equatable {
+package struct CgroupMount: Sendable, Equatable {
     /// The directory of the hierarchy seen at the mount point (`/` unless a container runtime
     /// mounted only the container's own subtree).
-    public var root: String
-    public var mountPoint: String
+    package var root: String
+    package var mountPoint: String
     /// `cgroup` (v1) or `cgroup2`.
-    public var fileSystemType: String
+    package var fileSystemType: String
     /// For v1, the controllers of the hierarchy appear here (`rw,cpu,cpuacct`).
-    public var superOptions: [String]
+    package var superOptions: [String]
 
-    public init(root: String, mountPoint: String, fileSystemType: String, superOptions: [String]) {
+    package init(root: String, mountPoint: String, fileSystemType: String, superOptions: [String]) {
         self.root = root
         self.mountPoint = mountPoint
         self.fileSystemType = fileSystemType
@@ -79,19 +79,19 @@ public struct CgroupMount: Sendable, Equatable {
 
 /// Where to look for a CPU limit: one hierarchy's directories, the process's own cgroup first,
 /// then each ancestor up to the mount point.
-public struct CgroupCPUDirectories: Sendable, Equatable {
-    public var cgroupVersion: Int
-    public var directories: [String]
+package struct CgroupCPUDirectories: Sendable, Equatable {
+    package var cgroupVersion: Int
+    package var directories: [String]
 }
 
-public enum CgroupFiles {
+package enum CgroupFiles {
     /// Longest cgroup path accepted from /proc (the kernel's PATH_MAX); anything longer is not a
     /// path the kernel wrote.
-    public static let maximumPathBytes = 4096
+    package static let maximumPathBytes = 4096
 
     /// Parses cgroup v2 `cpu.max`: `max 100000` (no limit) → nil; `150000 100000` → (150000, 100000).
     /// A lone quota takes the kernel's default period (100 ms). Anything else → nil.
-    public static func parseCPUMax(_ text: String) -> (quota: Int, period: Int)? {
+    package static func parseCPUMax(_ text: String) -> (quota: Int, period: Int)? {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
         guard fields.count == 1 || fields.count == 2 else { return nil }
         guard fields[0] != "max", let quota = Int(fields[0]), quota > 0 else { return nil }
@@ -106,18 +106,18 @@ public enum CgroupFiles {
     }
 
     /// The kernel's CFS period when none is set.
-    public static let defaultPeriodMicroseconds = 100_000
+    package static let defaultPeriodMicroseconds = 100_000
 
     /// Parses cgroup v1 `cpu.cfs_quota_us` and `cpu.cfs_period_us`: a quota of -1 (no limit) or
     /// anything not a positive number → nil.
-    public static func parseCFS(quota quotaText: String, period periodText: String) -> (quota: Int, period: Int)? {
+    package static func parseCFS(quota quotaText: String, period periodText: String) -> (quota: Int, period: Int)? {
         guard let quota = Int(trimmed(quotaText)), quota > 0,
               let period = Int(trimmed(periodText)), period > 0 else { return nil }
         return (quota, period)
     }
 
     /// Parses /proc/PID/cgroup. Lines that do not have the three fields are skipped.
-    public static func parseMemberships(_ text: String) -> [CgroupMembership] {
+    package static func parseMemberships(_ text: String) -> [CgroupMembership] {
         var result: [CgroupMembership] = []
         for line in text.split(separator: "\n") {
             // The path may itself contain ':' (the first two separators are the fields').
@@ -134,7 +134,7 @@ public enum CgroupFiles {
     /// Parses the cgroup and cgroup2 mounts of /proc/PID/mountinfo:
     /// `ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS [OPTIONAL…] - TYPE SOURCE SUPER-OPTIONS`.
     /// Other mounts and malformed lines are skipped.
-    public static func parseMounts(_ text: String) -> [CgroupMount] {
+    package static func parseMounts(_ text: String) -> [CgroupMount] {
         var result: [CgroupMount] = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ")
@@ -152,7 +152,7 @@ public enum CgroupFiles {
     /// `cpu` controller and the v2 hierarchy, each as the process's cgroup directory and its
     /// ancestors up to the mount point. A hierarchy that is not mounted, or whose mount shows a
     /// subtree that does not contain the process, is left out (its files are out of reach).
-    public static func cpuDirectories(memberships: [CgroupMembership], mounts: [CgroupMount]) -> [CgroupCPUDirectories] {
+    package static func cpuDirectories(memberships: [CgroupMembership], mounts: [CgroupMount]) -> [CgroupCPUDirectories] {
         var result: [CgroupCPUDirectories] = []
         if let membership = memberships.first(where: { $0.hierarchyID != 0 && $0.controllers.contains("cpu") }),
            let mount = mounts.first(where: { $0.fileSystemType == "cgroup" && $0.superOptions.contains("cpu") }),
@@ -169,7 +169,7 @@ public enum CgroupFiles {
 
     /// The tightest quota among `places`, reading each directory's files with `read` (nil for a
     /// file that does not exist or cannot be read: the real root cgroup has no cpu.max, for one).
-    public static func tightestQuota(in places: [CgroupCPUDirectories], read: (String) -> String?) -> CgroupCPUQuota? {
+    package static func tightestQuota(in places: [CgroupCPUDirectories], read: (String) -> String?) -> CgroupCPUQuota? {
         var best: CgroupCPUQuota? = nil
         for place in places {
             for directory in place.directories {

@@ -12,15 +12,15 @@ import Glibc
 import Darwin
 #endif
 
-public final class DeferredRelease: @unchecked Sendable {
+package final class DeferredRelease: @unchecked Sendable {
     /// Batches waiting at most (each is one review's trees: a few MB to tens of MB).
-    public static let defaultCapacity = 4
+    package static let defaultCapacity = 4
 
     /// The process-wide instance the conversion endpoint uses; its thread starts on first use.
-    public static let shared = DeferredRelease(capacity: defaultCapacity)
+    package static let shared = DeferredRelease(capacity: defaultCapacity)
 
     /// How a `release` call went.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Handed to the release thread.
         case queued
         /// Freed on the calling thread: the queue was full or the release thread could not start.
@@ -28,20 +28,20 @@ public final class DeferredRelease: @unchecked Sendable {
     }
 
     /// Counters, for tests and diagnostics.
-    public struct Counts: Sendable, Equatable {
+    package struct Counts: Sendable, Equatable {
         /// Batches handed to the release thread.
-        public var queued = 0
+        package var queued = 0
         /// Batches the release thread has dropped.
-        public var released = 0
+        package var released = 0
         /// Batches freed on the caller's thread because the queue was full.
-        public var freedInline = 0
+        package var freedInline = 0
         /// Batches waiting right now (not counting the one being dropped).
-        public var waiting = 0
+        package var waiting = 0
         /// The most ever waiting at once.
-        public var highWater = 0
+        package var highWater = 0
     }
 
-    public let capacity: Int
+    package let capacity: Int
 
     // pthread primitives need stable addresses: heap-allocated, never moved.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -55,7 +55,7 @@ public final class DeferredRelease: @unchecked Sendable {
     private enum ThreadState { case notStarted, running, failed }
 
     /// `capacity` batches may wait (at least one).
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1, capacity)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -77,7 +77,7 @@ public final class DeferredRelease: @unchecked Sendable {
     /// Takes `batch` (the last references to the trees it holds) and drops it on the release
     /// thread, or right here when the queue is full.
     @discardableResult
-    public func release(_ batch: consuming any Sendable) -> Outcome {
+    package func release(_ batch: consuming any Sendable) -> Outcome {
         pthread_mutex_lock(mutex)
         if threadState == .notStarted { startThread() }
         let waiting = batches.count &- head
@@ -96,7 +96,7 @@ public final class DeferredRelease: @unchecked Sendable {
         return .queued
     }
 
-    public var currentCounts: Counts {
+    package var currentCounts: Counts {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return counts

@@ -16,12 +16,12 @@ import Glibc
 /// `mallopt` for it), hence the `execv` of `/proc/self/exe` with the same arguments: same pid, same
 /// open descriptors, so supervisors, signals and pipes see nothing. A value the operator set in
 /// `GLIBC_TUNABLES` wins; `--malloc-tcache-count 0` turns the whole thing off.
-public enum AllocatorTuning {
+package enum AllocatorTuning {
     /// Entries per size class kept in each thread's cache (glibc's default is 7). Memory bound:
     /// at most this many blocks of each of the 64 cached sizes (≤ 1 KiB) per thread.
-    public static let defaultTcacheCount = 64
+    package static let defaultTcacheCount = 64
     /// glibc's own upper bound for the tunable.
-    public static let maximumTcacheCount = 65_535
+    package static let maximumTcacheCount = 65_535
 
     static let tunableName = "glibc.malloc.tcache_count"
     /// Set before the re-exec: a second start never re-executes again, even where the loader drops
@@ -30,7 +30,7 @@ public enum AllocatorTuning {
 
     /// The `GLIBC_TUNABLES` value to start again with, or nil when nothing should change: tuning
     /// off (`count` 0), or the operator already chose a tcache count.
-    public static func tunables(current: String?, tcacheCount count: Int) -> String? {
+    package static func tunables(current: String?, tcacheCount count: Int) -> String? {
         guard count > 0, count <= maximumTcacheCount else { return nil }
         let current = current ?? ""
         if tcacheSetting(in: current) != nil { return nil }
@@ -39,7 +39,7 @@ public enum AllocatorTuning {
     }
 
     /// The tcache count in effect according to `GLIBC_TUNABLES` (nil: glibc's default).
-    public static func activeTcacheCount(tunables: String?) -> Int? {
+    package static func activeTcacheCount(tunables: String?) -> Int? {
         guard let tunables, let value = tcacheSetting(in: tunables) else { return nil }
         return Int(value)
     }
@@ -54,7 +54,7 @@ public enum AllocatorTuning {
     /// asks for it. Returns only when it did not (nothing to do, not Linux/glibc, or `execv`
     /// failed); the returned text says why it did not re-execute when that is worth logging.
     @discardableResult
-    public static func reexecuteIfNeeded(tcacheCount: Int, arguments: [String]) -> String? {
+    package static func reexecuteIfNeeded(tcacheCount: Int, arguments: [String]) -> String? {
         #if os(Linux) && canImport(Glibc)
         guard getenv(markerVariable) == nil else { return nil }
         let current = getenv("GLIBC_TUNABLES").map { String(cString: $0) }
@@ -75,7 +75,7 @@ public enum AllocatorTuning {
     }
 
     /// `GLIBC_TUNABLES` of this process, for the start-up log.
-    public static var currentTunables: String? {
+    package static var currentTunables: String? {
         #if canImport(Glibc)
         return getenv("GLIBC_TUNABLES").map { String(cString: $0) }
         #else

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Log line format of `ray-operator webhook --log-format`.
-public enum LogFormat: String, Sendable, CaseIterable {
+package enum LogFormat: String, Sendable, CaseIterable {
     /// `2026-11-27T04:50:00.123Z INFO  webhook: listening address=:9443 tls=true`
     case text
     /// One JSON object per line: `{"ts":"…","level":"info","logger":"webhook","msg":"listening",…}`
@@ -16,26 +16,26 @@ public enum LogFormat: String, Sendable, CaseIterable {
 
 /// A swift-log handler writing one line per record to standard error, in text or JSON. Each line
 /// is one write(2), serialised by a lock, so lines from several threads never interleave.
-public struct StderrLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
-    public let label: String
-    public let format: LogFormat
+package struct StderrLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
+    package let label: String
+    package let format: LogFormat
     private let output: LogOutput
 
-    public init(label: String, format: LogFormat, level: Logger.Level, fileDescriptor: Int32 = 2) {
+    package init(label: String, format: LogFormat, level: Logger.Level, fileDescriptor: Int32 = 2) {
         self.label = label
         self.format = format
         self.logLevel = level
         self.output = LogOutput(fileDescriptor: fileDescriptor)
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let line = format == .json

@@ -12,10 +12,10 @@ import Synchronization
 import Glibc
 #endif
 
-public final class WebhookMetrics: Sendable {
-    public let registry: MetricsRegistry
-    public let certificateReads: Counter
-    public let certificateReadErrors: Counter
+package final class WebhookMetrics: Sendable {
+    package let registry: MetricsRegistry
+    package let certificateReads: Counter
+    package let certificateReadErrors: Counter
 
     static let requestsName = "controller_runtime_webhook_requests_total"
     static let requestsHelp = "Total number of admission requests by HTTP status code."
@@ -24,25 +24,25 @@ public final class WebhookMetrics: Sendable {
     static let inFlightName = "controller_runtime_webhook_requests_in_flight"
     static let inFlightHelp = "Current number of admission requests being served."
 
-    public init(registry: MetricsRegistry = MetricsRegistry()) {
+    package init(registry: MetricsRegistry = MetricsRegistry()) {
         self.registry = registry
         certificateReads = registry.counter("certwatcher_read_certificate_total", help: "Total number of certificate reads")
         certificateReadErrors = registry.counter("certwatcher_read_certificate_errors_total", help: "Total number of certificate read errors")
     }
 
     /// Registers the series of a webhook path up front, so they show (at 0) before the first request.
-    public func register(_ path: String) {
+    package func register(_ path: String) {
         _ = registry.gauge(Self.inFlightName, help: Self.inFlightHelp, labels: ["webhook": path])
         _ = registry.histogram(Self.latencyName, help: Self.latencyHelp, buckets: MetricsRegistry.defaultBuckets, labels: ["webhook": path])
     }
 
     /// Marks a request in flight; returns its start time for `end`.
-    public func begin(_ path: String) -> UInt64 {
+    package func begin(_ path: String) -> UInt64 {
         registry.gauge(Self.inFlightName, help: Self.inFlightHelp, labels: ["webhook": path]).increment()
         return Self.now()
     }
 
-    public func end(_ path: String, status: Int, started: UInt64) {
+    package func end(_ path: String, status: Int, started: UInt64) {
         let seconds = Double(Self.now() &- started) / 1e9
         registry.histogram(Self.latencyName, help: Self.latencyHelp, buckets: MetricsRegistry.defaultBuckets,
                            labels: ["webhook": path]).observe(seconds)
@@ -52,7 +52,7 @@ public final class WebhookMetrics: Sendable {
 
     /// The series of one webhook path, looked up once: `instrument` calls this when the routes are
     /// built, so a request costs no registry lookups (label dictionaries, name checks, a lock).
-    public func series(for path: String) -> WebhookPathMetrics {
+    package func series(for path: String) -> WebhookPathMetrics {
         WebhookPathMetrics(
             metrics: self, path: path,
             inFlight: registry.gauge(Self.inFlightName, help: Self.inFlightHelp, labels: ["webhook": path]),
@@ -61,16 +61,16 @@ public final class WebhookMetrics: Sendable {
     }
 
     /// Requests answered on `path` with `code` so far.
-    public func requests(_ path: String, code: Int) -> Int {
+    package func requests(_ path: String, code: Int) -> Int {
         registry.counter(Self.requestsName, help: Self.requestsHelp, labels: ["webhook": path, "code": String(code)]).value
     }
 
-    public func inFlight(_ path: String) -> Double {
+    package func inFlight(_ path: String) -> Double {
         registry.gauge(Self.inFlightName, help: Self.inFlightHelp, labels: ["webhook": path]).value
     }
 
     /// Prometheus text exposition of the registry.
-    public func render() -> String {
+    package func render() -> String {
         registry.render()
     }
 
@@ -83,7 +83,7 @@ public final class WebhookMetrics: Sendable {
 
 /// `WebhookMetrics.begin`/`end` for one path with its series resolved in advance. Statuses other
 /// than 200 (rare: bad requests) still go through the registry.
-public final class WebhookPathMetrics: Sendable {
+package final class WebhookPathMetrics: Sendable {
     let metrics: WebhookMetrics
     let path: String
     let inFlight: Gauge
@@ -98,12 +98,12 @@ public final class WebhookPathMetrics: Sendable {
         self.latency = latency
     }
 
-    public func begin() -> UInt64 {
+    package func begin() -> UInt64 {
         inFlight.increment()
         return WebhookMetrics.now()
     }
 
-    public func end(status: Int, started: UInt64) {
+    package func end(status: Int, started: UInt64) {
         latency.observe(Double(WebhookMetrics.now() &- started) / 1e9)
         if status == 200 {
             let okCounter = ok.withLock { cached -> Counter in

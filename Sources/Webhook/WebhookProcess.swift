@@ -10,26 +10,26 @@ import Synchronization
 import Glibc
 #endif
 
-public struct WebhookStartError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct WebhookStartError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
-public final class WebhookProcess: Sendable {
-    public let options: WebhookOptions
-    public let server: Server
-    public let metrics: WebhookMetrics
+package final class WebhookProcess: Sendable {
+    package let options: WebhookOptions
+    package let server: Server
+    package let metrics: WebhookMetrics
     private let logger: Logger
     private let watcher: CertificateWatcher?
     /// Where the development certificate went, when one was generated.
-    public let developmentCertificateDirectory: String?
-    public let webhookPort: Int
-    public let metricsPort: Int?
-    public let healthPort: Int?
+    package let developmentCertificateDirectory: String?
+    package let webhookPort: Int
+    package let metricsPort: Int?
+    package let healthPort: Int?
 
     /// Loads the certificate, binds every listener and starts serving. Throws with a message fit
     /// for the user when a certificate or address is unusable.
-    public init(options: WebhookOptions, logger: Logger) throws {
+    package init(options: WebhookOptions, logger: Logger) throws {
         self.options = options
         self.logger = logger
         let metrics = WebhookMetrics()
@@ -166,17 +166,17 @@ public final class WebhookProcess: Sendable {
 
     // MARK: - Running
 
-    public var isReady: Bool { server.isReady }
+    package var isReady: Bool { server.isReady }
 
     /// Prometheus text: controller-runtime webhook and certwatcher metrics, then the server's own.
-    public func renderMetrics() -> String {
+    package func renderMetrics() -> String {
         var text = metrics.render()
         text += server.stats.render(prefix: "ray_operator_webhook_")
         return text
     }
 
     /// Blocks until SIGTERM/SIGINT, then shuts down gracefully. Returns the exit code (0).
-    public func runUntilTerminated(signals: TerminationSignals) -> Int32 {
+    package func runUntilTerminated(signals: TerminationSignals) -> Int32 {
         let signal = signals.wait()
         logger.info("signal received: shutting down", metadata: ["signal": "\(signal == SIGINT ? "SIGINT" : "SIGTERM")"])
         shutdown()
@@ -184,13 +184,13 @@ public final class WebhookProcess: Sendable {
     }
 
     /// The graceful sequence (drain, close idle, finish in-flight); blocks until done.
-    public func shutdown() {
+    package func shutdown() {
         watcher?.stop()
         server.shutdown()
     }
 
     /// Immediate stop, no drain (tests, fatal errors).
-    public func stopNow() {
+    package func stopNow() {
         watcher?.stop()
         server.stopNow()
     }

@@ -5,28 +5,28 @@ import Conversion
 import Admission
 import HTTPServer
 
-public enum WebhookPaths {
-    public static let validate = "/validate-ray-io-v1-raycluster"
-    public static let mutate = "/mutate-ray-io-v1-raycluster"
-    public static let convert = "/convert"
+package enum WebhookPaths {
+    package static let validate = "/validate-ray-io-v1-raycluster"
+    package static let mutate = "/mutate-ray-io-v1-raycluster"
+    package static let convert = "/convert"
 }
 
 /// Body limits of the webhook routes.
-public struct WebhookBodyLimits: Sendable, Equatable {
+package struct WebhookBodyLimits: Sendable, Equatable {
     /// An AdmissionReview carries up to two objects of ≤ 3 MiB each: 7 MiB, as controller-runtime.
-    public static let defaultAdmissionBytes = 7 * 1024 * 1024
+    package static let defaultAdmissionBytes = 7 * 1024 * 1024
     /// A ConversionReview can carry a whole LIST: far larger.
-    public static let defaultConversionBytes = 64 * 1024 * 1024
-    public static let defaultInlineBytes = 256 * 1024
+    package static let defaultConversionBytes = 64 * 1024 * 1024
+    package static let defaultInlineBytes = 256 * 1024
 
-    public var admissionBytes: Int = defaultAdmissionBytes
-    public var conversionBytes: Int = defaultConversionBytes
+    package var admissionBytes: Int = defaultAdmissionBytes
+    package var conversionBytes: Int = defaultConversionBytes
     /// Requests with bodies up to this size are answered on the I/O thread (the endpoints are pure
     /// CPU work, tens of µs for a typical review: less than a worker hand-off costs); larger ones
     /// on the worker pool, so that a multi-MB conversion does not stall the loop's other connections.
-    public var inlineBytes: Int = defaultInlineBytes
+    package var inlineBytes: Int = defaultInlineBytes
 
-    public init(admissionBytes: Int = defaultAdmissionBytes, conversionBytes: Int = defaultConversionBytes,
+    package init(admissionBytes: Int = defaultAdmissionBytes, conversionBytes: Int = defaultConversionBytes,
                 inlineBytes: Int = defaultInlineBytes) {
         self.admissionBytes = admissionBytes
         self.conversionBytes = conversionBytes
@@ -34,9 +34,9 @@ public struct WebhookBodyLimits: Sendable, Equatable {
     }
 }
 
-public enum WebhookRoutes {
+package enum WebhookRoutes {
     /// The three webhook routes, instrumented with the controller-runtime metrics when given.
-    public static func routes(gates: FeatureGates, limits: WebhookBodyLimits = WebhookBodyLimits(),
+    package static func routes(gates: FeatureGates, limits: WebhookBodyLimits = WebhookBodyLimits(),
                               metrics: WebhookMetrics? = nil) -> [Route] {
         let validate: HTTPHandler = { request in
             reply(AdmissionEndpoint.validate(body: request.body, contentType: request.head.contentType, gates: gates))
@@ -60,7 +60,7 @@ public enum WebhookRoutes {
         ]
     }
 
-    public static func router(gates: FeatureGates, limits: WebhookBodyLimits = WebhookBodyLimits(),
+    package static func router(gates: FeatureGates, limits: WebhookBodyLimits = WebhookBodyLimits(),
                               metrics: WebhookMetrics? = nil) -> Router {
         Router(routes(gates: gates, limits: limits, metrics: metrics))
     }
